@@ -1,0 +1,26 @@
+# Quickstart: `make demo` then `make test`. Both create .venv when it is missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m clausegen.demo out
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/accuracy.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus
+	$(BIN)/python bench/throughput.py --corpus ../shared/corpus/cuad/texts
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
