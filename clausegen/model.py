@@ -88,6 +88,7 @@ class Library:
     red_flags: dict[str, RedFlag]
     countries: dict[str, Any]
     clauses: dict[str, Clause]
+    capabilities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

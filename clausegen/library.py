@@ -1,0 +1,431 @@
+"""Locate, load and validate the clause library, collecting every problem with its file and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clausegen.errors import LibraryError
+from clausegen.model import (
+    DOCUMENT_KINDS,
+    SAFEGUARD_IDS,
+    STRICTNESS,
+    Clause,
+    Element,
+    Library,
+    RedFlag,
+    Safeguard,
+    SafeguardNeed,
+    Variable,
+)
+from clausegen.render import STANDARD_CONTEXT, STANDARD_FUNCTIONS, render_text, template_variables
+
+CLAUSE_FILES = ("clause.yaml", "text.j2", "sample.yaml", "expected.txt")
+CLAUSE_KEYS = {
+    "id", "title", "provides", "strictness", "guidance_step", "kinds", "order", "triggers", "definitions", "variables",
+}
+REQUIRED_CLAUSE_KEYS = CLAUSE_KEYS - {"definitions", "variables"}
+VARIABLE_TYPES = {"string": str, "integer": int, "boolean": bool, "list": list}
+SEVERITIES = ("low", "medium", "high", "critical")
+CONDITIONS = (
+    "always",
+    "counterparty.government",
+    "counterparty.reseller",
+    "end_users.unknown",
+    "product.custom",
+    "deployment.on_premises",
+    "deployment.cloud",
+    "risk.elevated",
+    "risk.high",
+    "risk.critical",
+)
+CLAUSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def default_library_path() -> Path:
+    """Return the library folder: $CLAUSEGEN_LIBRARY, else the clause_library/ beside the package."""
+    env = os.environ.get("CLAUSEGEN_LIBRARY")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "clause_library"
+
+
+def suggest(word: str, choices) -> str:
+    """Return ' (did you mean 'x'?)' for the closest choice, or ''."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class Problems:
+    """Collect "file -> field: message" lines."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.lines: list[str] = []
+
+    def add(self, path: Path, field: str, message: str) -> None:
+        try:
+            shown = path.relative_to(self.root)
+        except ValueError:
+            shown = path
+        self.lines.append(f"{shown} -> {field}: {message}" if field else f"{shown}: {message}")
+
+
+def read_yaml(path: Path, problems: Problems) -> Any:
+    """Return the parsed YAML of path, or None after recording why it could not be read."""
+    if not path.is_file():
+        problems.add(path, "", "missing file")
+        return None
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        problems.add(path, where, f"bad YAML: {getattr(exc, 'problem', None) or exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(path, "", f"cannot read: {exc}")
+    return None
+
+
+def expect_mapping(data: Any, path: Path, field: str, problems: Problems) -> dict:
+    """Return data when it is a mapping, else {} after recording the problem."""
+    if isinstance(data, dict):
+        return data
+    if data is not None:
+        problems.add(path, field, f"expected a mapping, got {type(data).__name__}")
+    else:
+        problems.add(path, field, "missing")
+    return {}
+
+
+def load_safeguards(root: Path, problems: Problems) -> dict[str, Safeguard]:
+    """Return the safeguards of safeguards.yaml by id."""
+    path = root / "safeguards.yaml"
+    data = expect_mapping(read_yaml(path, problems), path, "safeguards", problems)
+    safeguards: dict[str, Safeguard] = {}
+    for i, item in enumerate(data.get("safeguards") or []):
+        field = f"safeguards[{i}]"
+        item = expect_mapping(item, path, field, problems)
+        sid = item.get("id")
+        if sid not in SAFEGUARD_IDS:
+            problems.add(path, f"{field}.id", f"unknown safeguard '{sid}'{suggest(sid, SAFEGUARD_IDS)}")
+            continue
+        elements = []
+        for j, el in enumerate(item.get("elements") or []):
+            el = expect_mapping(el, path, f"{sid}.elements[{j}]", problems)
+            if not el.get("id") or not el.get("description"):
+                problems.add(path, f"{sid}.elements[{j}]", "an element needs an id and a description")
+                continue
+            elements.append(Element(str(el["id"]), str(el["description"]), bool(el.get("core", False))))
+        if sum(e.core for e in elements) != 1:
+            problems.add(path, f"{sid}.elements", "exactly one element must be marked core: true")
+        detection = item.get("detection") or {}
+        if not isinstance(detection, dict):
+            problems.add(path, f"{sid}.detection", "expected a mapping")
+            detection = {}
+        safeguards[sid] = Safeguard(sid, str(item.get("title", "")), str(item.get("description", "")), elements, detection)
+    for sid in SAFEGUARD_IDS:
+        if sid not in safeguards:
+            problems.add(path, "safeguards", f"safeguard '{sid}' is not defined")
+    return safeguards
+
+
+def load_red_flags(root: Path, problems: Problems) -> dict[str, RedFlag]:
+    """Return the red flags of red_flags.yaml by id."""
+    path = root / "red_flags.yaml"
+    data = expect_mapping(read_yaml(path, problems), path, "red_flags", problems)
+    flags: dict[str, RedFlag] = {}
+    for i, item in enumerate(data.get("red_flags") or []):
+        item = expect_mapping(item, path, f"red_flags[{i}]", problems)
+        fid = str(item.get("id", ""))
+        field = fid or f"red_flags[{i}]"
+        if not re.match(r"^(cap|eu|law|stk)\.[a-z_]+$", fid):
+            problems.add(path, f"{field}.id", "a red-flag id looks like 'cap.name', 'eu.name', 'law.name' or 'stk.name'")
+        if fid in flags:
+            problems.add(path, f"{field}.id", "duplicate red-flag id")
+        step = item.get("step")
+        if step not in (1, 2, 3, 4):
+            problems.add(path, f"{field}.step", f"step must be 1 to 4, got {step!r}")
+        if item.get("severity") not in SEVERITIES:
+            problems.add(path, f"{field}.severity", f"severity must be one of {', '.join(SEVERITIES)}")
+        needs = []
+        for j, need in enumerate(item.get("calls_for") or []):
+            need = expect_mapping(need, path, f"{field}.calls_for[{j}]", problems)
+            sid, strict = need.get("safeguard"), need.get("strictness", "standard")
+            if sid not in SAFEGUARD_IDS:
+                problems.add(path, f"{field}.calls_for[{j}]", f"unknown safeguard '{sid}'{suggest(sid, SAFEGUARD_IDS)}")
+            elif strict not in STRICTNESS:
+                problems.add(path, f"{field}.calls_for[{j}]", f"strictness must be standard or strict, got {strict!r}")
+            else:
+                needs.append(SafeguardNeed(sid, strict))
+        if not needs:
+            problems.add(path, f"{field}.calls_for", "a red flag must call for at least one safeguard")
+        if not item.get("text"):
+            problems.add(path, f"{field}.text", "missing")
+        flags[fid] = RedFlag(fid, step if isinstance(step, int) else 0, str(item.get("text", "")),
+                             str(item.get("severity", "")), needs)
+    return flags
+
+
+def load_countries(path: Path, problems: Problems) -> dict[str, Any]:
+    """Return countries.yaml as {as_of, note, sources, countries: {code: name}, screens: {id: {...}}}."""
+    data = expect_mapping(read_yaml(path, problems), path, "", problems)
+    as_of = data.get("as_of")
+    if not isinstance(as_of, dt.date):
+        problems.add(path, "as_of", "an as_of date (YYYY-MM-DD) is required")
+    if not data.get("note"):
+        problems.add(path, "note", "a note telling users to check the current lists is required")
+    countries = expect_mapping(data.get("countries"), path, "countries", problems)
+    for code in countries:
+        if not re.match(r"^[A-Z]{2}$", str(code)):
+            problems.add(path, f"countries.{code}", "codes are ISO 3166-1 alpha-2 (two capital letters)")
+    screens = expect_mapping(data.get("screens"), path, "screens", problems)
+    for sid, screen in screens.items():
+        screen = expect_mapping(screen, path, f"screens.{sid}", problems)
+        for key in ("title", "source", "as_of", "codes", "verdict"):
+            if key not in screen:
+                problems.add(path, f"screens.{sid}.{key}", "missing")
+        if screen.get("verdict") not in (None, "stop", "licence-check"):
+            problems.add(path, f"screens.{sid}.verdict", "verdict must be 'stop' or 'licence-check'")
+        for code in screen.get("codes") or []:
+            if code not in countries:
+                problems.add(path, f"screens.{sid}.codes", f"unknown country code '{code}'")
+    return {
+        "path": str(path),
+        "as_of": str(as_of),
+        "note": data.get("note", ""),
+        "sources": data.get("sources") or [],
+        "countries": {str(k): str(v) for k, v in countries.items()},
+        "screens": screens,
+    }
+
+
+def load_capabilities(root: Path, red_flags: dict[str, RedFlag], problems: Problems) -> dict[str, dict[str, Any]]:
+    """Return capabilities.yaml: category id -> {title, raises: [red-flag ids]}."""
+    path = root / "capabilities.yaml"
+    data = expect_mapping(read_yaml(path, problems), path, "capabilities", problems)
+    categories = expect_mapping(data.get("capabilities"), path, "capabilities", problems)
+    result = {}
+    for cid, item in categories.items():
+        item = expect_mapping(item, path, f"capabilities.{cid}", problems)
+        for fid in item.get("raises") or []:
+            if fid not in red_flags:
+                problems.add(path, f"capabilities.{cid}.raises", f"unknown red flag '{fid}'{suggest(fid, red_flags)}")
+        result[str(cid)] = {"title": str(item.get("title", cid)), "raises": list(item.get("raises") or [])}
+    return result
+
+
+def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems) -> Clause | None:
+    """Return the clause of one folder, recording every problem; None when it cannot be built."""
+    for name in CLAUSE_FILES:
+        if not (folder / name).is_file():
+            problems.add(folder / name, "", "missing file")
+    meta_path = folder / "clause.yaml"
+    meta = read_yaml(meta_path, problems) if meta_path.is_file() else None
+    if not isinstance(meta, dict):
+        if meta is not None:
+            problems.add(meta_path, "", "expected a mapping")
+        return None
+
+    for key in sorted(set(meta) - CLAUSE_KEYS):
+        problems.add(meta_path, key, f"unknown field{suggest(key, CLAUSE_KEYS)}")
+    for key in sorted(REQUIRED_CLAUSE_KEYS - set(meta)):
+        problems.add(meta_path, key, "missing")
+
+    cid = str(meta.get("id", folder.name))
+    if cid != folder.name:
+        problems.add(meta_path, "id", f"'{cid}' must equal the folder name '{folder.name}'")
+    if not CLAUSE_ID.match(cid):
+        problems.add(meta_path, "id", "use lowercase letters, digits and underscores")
+    provides = meta.get("provides") or []
+    if not isinstance(provides, list) or not provides:
+        problems.add(meta_path, "provides", "list at least one safeguard id")
+        provides = []
+    for sid in provides:
+        if sid not in SAFEGUARD_IDS:
+            problems.add(meta_path, "provides", f"unknown safeguard '{sid}'{suggest(sid, SAFEGUARD_IDS)}")
+    strictness = meta.get("strictness", "standard")
+    if strictness not in STRICTNESS:
+        problems.add(meta_path, "strictness", f"must be standard or strict, got {strictness!r}")
+    step = meta.get("guidance_step")
+    if step not in range(1, 9):
+        problems.add(meta_path, "guidance_step", f"must be a Guidance step 1 to 8, got {step!r}")
+    kinds = meta.get("kinds") or []
+    for kind in kinds:
+        if kind not in DOCUMENT_KINDS:
+            problems.add(meta_path, "kinds", f"unknown document kind '{kind}'{suggest(kind, DOCUMENT_KINDS)}")
+    if not isinstance(meta.get("order", 0), int):
+        problems.add(meta_path, "order", "must be an integer")
+
+    triggers = meta.get("triggers") or {}
+    if not isinstance(triggers, dict):
+        problems.add(meta_path, "triggers", "expected a mapping with red_flags and conditions")
+        triggers = {}
+    for key in sorted(set(triggers) - {"red_flags", "conditions"}):
+        problems.add(meta_path, f"triggers.{key}", f"unknown field{suggest(key, ['red_flags', 'conditions'])}")
+    for fid in triggers.get("red_flags") or []:
+        if fid not in red_flags:
+            problems.add(meta_path, "triggers.red_flags", f"unknown red flag '{fid}'{suggest(fid, red_flags)}")
+    for cond in triggers.get("conditions") or []:
+        if cond not in CONDITIONS:
+            problems.add(meta_path, "triggers.conditions", f"unknown condition '{cond}'{suggest(cond, CONDITIONS)}")
+
+    variables: dict[str, Variable] = {}
+    for name, spec in (meta.get("variables") or {}).items():
+        spec = expect_mapping(spec, meta_path, f"variables.{name}", problems)
+        vtype = spec.get("type", "string")
+        if vtype not in VARIABLE_TYPES:
+            problems.add(meta_path, f"variables.{name}.type", f"unknown type '{vtype}'{suggest(vtype, VARIABLE_TYPES)}")
+        if not spec.get("description"):
+            problems.add(meta_path, f"variables.{name}.description", "missing")
+        default = spec.get("default")
+        if default is not None and vtype in VARIABLE_TYPES and not isinstance(default, VARIABLE_TYPES[vtype]):
+            problems.add(meta_path, f"variables.{name}.default", f"expected {vtype}, got {type(default).__name__}")
+        variables[str(name)] = Variable(str(name), str(vtype), str(spec.get("description", "")), default)
+
+    definitions = meta.get("definitions") or {}
+    if not isinstance(definitions, dict):
+        problems.add(meta_path, "definitions", "expected a mapping of term -> definition")
+        definitions = {}
+
+    text_path = folder / "text.j2"
+    text = text_path.read_text(encoding="utf-8") if text_path.is_file() else ""
+    allowed = set(variables) | set(STANDARD_CONTEXT) | set(STANDARD_FUNCTIONS)
+    used: set[str] = set()
+    for where, source in [(text_path, text)] + [(meta_path, str(v)) for v in definitions.values()]:
+        try:
+            used |= template_variables(source)
+        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+            problems.add(where, "template", f"syntax error: {exc}")
+    for name in sorted(used - allowed):
+        problems.add(text_path, name, "template variable is not declared in clause.yaml variables")
+    for name in sorted(set(variables) - used):
+        problems.add(meta_path, f"variables.{name}", "declared but never used in text.j2")
+
+    sample_path = folder / "sample.yaml"
+    sample = read_yaml(sample_path, problems) if sample_path.is_file() else None
+    sample = sample if isinstance(sample, dict) else {}
+    for name in sorted(set(sample.get("variables") or {}) - set(variables)):
+        problems.add(sample_path, f"variables.{name}", f"not a declared variable{suggest(name, variables)}")
+    expected_path = folder / "expected.txt"
+    expected = expected_path.read_text(encoding="utf-8") if expected_path.is_file() else None
+
+    return Clause(
+        id=cid, title=str(meta.get("title", "")), provides=[str(p) for p in provides],
+        strictness=str(strictness), guidance_step=step if isinstance(step, int) else 0,
+        triggers={"red_flags": list(triggers.get("red_flags") or []), "conditions": list(triggers.get("conditions") or [])},
+        variables=variables, kinds=[str(k) for k in kinds], order=meta.get("order", 0) if isinstance(meta.get("order", 0), int) else 0,
+        text=text, definitions={str(k): str(v) for k, v in definitions.items()}, sample=sample, expected=expected,
+        path=str(folder),
+    )
+
+
+def sample_context(clause: Clause) -> dict[str, Any]:
+    """Return the context that renders a clause's sample: standard sample values, defaults, sample values."""
+    from clausegen.render import SAMPLE_CONTEXT
+
+    context = dict(SAMPLE_CONTEXT)
+    context.update(clause.sample.get("context") or {})
+    context.update({name: var.default for name, var in clause.variables.items() if var.default is not None})
+    context.update(clause.sample.get("variables") or {})
+    return context
+
+
+def render_sample(clause: Clause) -> str:
+    """Return the clause text rendered with its sample values."""
+    return render_text(clause.text, sample_context(clause), clause.id, clause.sample.get("refs") or {})
+
+
+def check_samples(clauses: dict[str, Clause], problems: Problems) -> None:
+    """Record clauses whose sample does not render or does not match expected.txt."""
+    for clause in clauses.values():
+        if clause.expected is None or not clause.text:
+            continue
+        try:
+            rendered = render_sample(clause)
+        except Exception as exc:  # RenderError names the variable
+            problems.add(Path(clause.path) / "sample.yaml", "variables", str(exc))
+            continue
+        if rendered.strip() != clause.expected.strip():
+            problems.add(Path(clause.path) / "expected.txt", "", "does not match the rendering of text.j2 with sample.yaml")
+
+
+def check_coverage(library: Library, problems: Problems) -> None:
+    """Record safeguards no clause provides and (safeguard, strictness) needs no clause can meet."""
+    provided = {sid for c in library.clauses.values() for sid in c.provides}
+    for sid in SAFEGUARD_IDS:
+        if sid not in provided:
+            problems.add(Path(library.root) / "clauses", sid, "no clause provides this safeguard")
+
+
+def load_library(root: str | Path | None = None, countries: str | Path | None = None,
+                 check_detection: bool = True) -> Library:
+    """Return the validated library at root; raise LibraryError listing every problem."""
+    library, problems = read_library(root, countries, check_detection)
+    if problems:
+        raise LibraryError(problems)
+    return library
+
+
+def validate_library(root: str | Path | None = None) -> list[str]:
+    """Return every problem of the library at root as "file -> field: message" lines."""
+    return read_library(root)[1]
+
+
+def read_library(root: str | Path | None = None, countries: str | Path | None = None,
+                 check_detection: bool = True) -> tuple[Library, list[str]]:
+    """Return the library and the list of its problems."""
+    root = Path(root) if root else default_library_path()
+    problems = Problems(root)
+    if not root.is_dir():
+        problems.add(root, "", "clause library folder not found")
+        return Library(str(root), "", {}, {}, {"countries": {}, "screens": {}}, {}), problems.lines
+    meta_path = root / "library.yaml"
+    meta = expect_mapping(read_yaml(meta_path, problems), meta_path, "", problems)
+    if not meta.get("version"):
+        problems.add(meta_path, "version", "missing")
+    safeguards = load_safeguards(root, problems)
+    red_flags = load_red_flags(root, problems)
+    capabilities = load_capabilities(root, red_flags, problems)
+    country_data = load_countries(Path(countries) if countries else root / "countries.yaml", problems)
+    for sid, screen in country_data["screens"].items():
+        for group, ids in ((screen or {}).get("raises") or {}).items():
+            for fid in ids or []:
+                if fid not in red_flags:
+                    problems.add(Path(country_data["path"]), f"screens.{sid}.raises.{group}", f"unknown red flag '{fid}'")
+    clauses: dict[str, Clause] = {}
+    clause_root = root / "clauses"
+    if not clause_root.is_dir():
+        problems.add(clause_root, "", "missing folder")
+    else:
+        for folder in sorted(p for p in clause_root.iterdir() if p.is_dir()):
+            clause = load_clause(folder, red_flags, problems)
+            if clause is not None:
+                clauses[clause.id] = clause
+    library = Library(str(root), str(meta.get("version", "")), safeguards, red_flags, country_data, clauses, capabilities)
+    check_samples(clauses, problems)
+    check_coverage(library, problems)
+    if check_detection and safeguards:
+        check_detection_rules(library, problems)
+    return library, problems.lines
+
+
+def check_detection_rules(library: Library, problems: Problems) -> None:
+    """Record invalid reviewer rules (the detector knows its own pattern format)."""
+    try:
+        from clausegen import detect
+    except ImportError:  # the reviewer is optional for drafting
+        return
+    validate = getattr(detect, "validate_detection", None)
+    if validate is None:
+        return
+    path = Path(library.root) / "safeguards.yaml"
+    for sid, safeguard in library.safeguards.items():
+        for field, message in validate(sid, safeguard.detection):
+            problems.add(path, f"{sid}.detection.{field}" if field else f"{sid}.detection", message)
