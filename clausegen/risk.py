@@ -229,7 +229,7 @@ def open_questions(profile: Profile, library: Library, flags: list[RaisedFlag]) 
         for fid, flag in library.red_flags.items():
             if flag.step == 2 and fid not in profile.red_flags:
                 questions.append(f"{fid}: {flag.text} (not answered; step 2 asks this of a government end user)")
-    parties = [profile.counterparty["name"]] + [i["name"] for i in profile.intermediaries]
+    parties = list(dict.fromkeys([profile.counterparty["name"]] + [i["name"] for i in profile.intermediaries]))
     questions.append("restricted parties: screen " + ", ".join(parties)
                      + " against the current Consolidated Screening List (not covered by the shipped data)")
     return questions

@@ -1,0 +1,115 @@
+"""The clause library: the real one validates; each broken fixture library reports its problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from clausegen.errors import LibraryError
+from clausegen.library import CONDITIONS, load_library, render_sample, validate_library
+from clausegen.model import DOCUMENT_KINDS, SAFEGUARD_IDS
+
+from conftest import FIXTURES, SHARED, needs_shared
+
+LIBRARIES = FIXTURES / "libraries"
+
+
+def test_bundled_library_validates():
+    assert validate_library() == []
+
+
+def test_good_fixture_library_validates():
+    assert validate_library(LIBRARIES / "good") == []
+
+
+@pytest.mark.parametrize(
+    "folder, expected",
+    [
+        ("unknown_safeguard", "clauses/core_safeguards/clause.yaml -> provides: unknown safeguard 'end_usage' (did you mean 'end_use'?)"),
+        ("unknown_red_flag", "clauses/core_safeguards/clause.yaml -> triggers.red_flags: unknown red flag 'cap.collects_sensitve_data'"),
+        ("undeclared_variable", "clauses/core_safeguards/text.j2 -> cure_days: template variable is not declared"),
+        ("unused_variable", "clauses/core_safeguards/clause.yaml -> variables.cure_days: declared but never used"),
+        ("missing_file", "clauses/core_safeguards/expected.txt: missing file"),
+        ("bad_yaml", "clauses/core_safeguards/clause.yaml -> line 7: bad YAML"),
+        ("unknown_field", "clauses/core_safeguards/clause.yaml -> strictnes: unknown field (did you mean 'strictness'?)"),
+        ("expected_mismatch", "clauses/core_safeguards/expected.txt: does not match the rendering"),
+        ("red_flag_without_safeguard", "red_flags.yaml -> cap.collects_sensitive_data.calls_for: a red flag must call for"),
+    ],
+)
+def test_broken_library_reports_problem(folder, expected):
+    problems = validate_library(LIBRARIES / folder)
+    assert any(p.startswith(expected) for p in problems), problems
+    with pytest.raises(LibraryError) as err:
+        load_library(LIBRARIES / folder)
+    assert expected.split(" -> ")[0] in str(err.value)
+
+
+def test_missing_library_folder(tmp_path):
+    problems = validate_library(tmp_path / "nowhere")
+    assert problems == [f"{tmp_path / 'nowhere'}: clause library folder not found"]
+
+
+def test_every_problem_is_collected_not_just_the_first(tmp_path):
+    import shutil
+
+    shutil.copytree(LIBRARIES / "good", tmp_path / "lib")
+    meta = tmp_path / "lib" / "clauses" / "core_safeguards" / "clause.yaml"
+    meta.write_text(meta.read_text().replace("strictness: standard", "strictness: extreme")
+                    .replace("guidance_step: 6", "guidance_step: 12").replace("kinds: [eula,", "kinds: [eulaa,"))
+    problems = validate_library(tmp_path / "lib")
+    fields = [p.split(" -> ")[1].split(":")[0] for p in problems if " -> " in p]
+    assert {"strictness", "guidance_step", "kinds"} <= set(fields)
+
+
+def test_library_shape(library):
+    assert len(library.clauses) >= 30
+    assert set(library.safeguards) == set(SAFEGUARD_IDS)
+    for clause in library.clauses.values():
+        assert set(clause.kinds) <= set(DOCUMENT_KINDS)
+        assert set(clause.triggers["conditions"]) <= set(CONDITIONS)
+
+
+@pytest.mark.parametrize("safeguard", SAFEGUARD_IDS)
+def test_every_safeguard_is_provided_by_a_clause(library, safeguard):
+    assert any(safeguard in c.provides for c in library.clauses.values())
+
+
+@pytest.mark.parametrize("safeguard", ["end_use", "export_control", "data_handling", "suspension_termination",
+                                       "reseller_due_diligence"])
+def test_standard_and_strict_variants_exist(library, safeguard):
+    for strictness in ("standard", "strict"):
+        clause = library.clauses[f"{safeguard}_{strictness}"]
+        assert clause.provides[0] == safeguard and clause.strictness == strictness
+
+
+@pytest.mark.parametrize("clause_id", ["reassessment_before_renewal", "ip_conditions", "end_user_certification",
+                                       "misuse_reporting_standard"])
+def test_named_extra_clauses_exist(library, clause_id):
+    assert clause_id in library.clauses
+
+
+def test_every_red_flag_calls_for_a_safeguard(library):
+    for flag in library.red_flags.values():
+        assert flag.calls_for, flag.id
+        assert all(need.safeguard in SAFEGUARD_IDS for need in flag.calls_for)
+
+
+@needs_shared
+def test_red_flags_match_the_guidance_digest(library):
+    import re
+
+    digest = (SHARED / "docs" / "guidance.md").read_text()
+    ids = set(re.findall(r"`((?:cap|eu|law|stk)\.[a-z_]+)`", digest))
+    assert ids == set(library.red_flags)
+
+
+def test_every_clause_renders_its_sample_to_expected(library):
+    mismatched = [c.id for c in library.clauses.values() if render_sample(c).strip() != (c.expected or "").strip()]
+    assert mismatched == []
+
+
+def test_countries_are_dated_and_sourced(library):
+    countries = library.countries
+    assert countries["as_of"] and countries["note"] and countries["sources"]
+    assert len(countries["countries"]) >= 249
+    assert {"CU", "IR", "KP", "SY"} <= set(countries["screens"]["comprehensive_sanctions"]["codes"])
+    assert {"ear_e1", "ear_e2", "ear_d5"} <= set(countries["screens"])
