@@ -48,6 +48,18 @@ CONDITIONS = (
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """A safe loader with YAML 1.2 booleans: only true/false, so `NO` (Norway) and `yes` stay text."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 def default_library_path() -> Path:
     """Return the library folder: $CLAUSEGEN_LIBRARY, else the clause_library/ beside the package."""
     env = os.environ.get("CLAUSEGEN_LIBRARY")
@@ -71,7 +83,7 @@ class Problems:
 
     def add(self, path: Path, field: str, message: str) -> None:
         try:
-            shown = path.relative_to(self.root)
+            shown = path.relative_to(self.root) if path != self.root else path
         except ValueError:
             shown = path
         self.lines.append(f"{shown} -> {field}: {message}" if field else f"{shown}: {message}")
@@ -83,7 +95,7 @@ def read_yaml(path: Path, problems: Problems) -> Any:
         problems.add(path, "", "missing file")
         return None
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Yaml12Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from clausegen.errors import ProfileError
-from clausegen.library import suggest
+from clausegen.library import Yaml12Loader, suggest
 from clausegen.model import Answer, Library, Profile
 
 COUNTERPARTY_TYPES = ("government_agency", "state_owned", "private", "reseller", "integrator")
@@ -19,18 +18,6 @@ DEPLOYMENT_MODELS = ("cloud", "on_premises", "hybrid")
 AVAILABILITY = ("custom", "widely_available")
 ANSWERS = ("yes", "no", "unknown")
 MAX_PROFILE_BYTES = 1_000_000
-
-
-class ProfileLoader(yaml.SafeLoader):
-    """A safe loader with YAML 1.2 booleans: only true/false, so `NO` (Norway) and `yes` stay text."""
-
-
-ProfileLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-ProfileLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 # The schema as data: field -> (type, required, allowed values or nested schema). Types: str, int, bool, list, map.
 SCHEMA: dict[str, Any] = {
@@ -82,7 +69,7 @@ def read_profile_data(path: Path) -> dict[str, Any]:
         raise ProfileError(f"{path}: file is larger than {MAX_PROFILE_BYTES // 1000} kB; not a profile")
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=ProfileLoader)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=Yaml12Loader)
     except UnicodeDecodeError:
         raise ProfileError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
