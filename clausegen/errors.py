@@ -29,3 +29,23 @@ class RenderError(ClausegenError):
 
 class OutputError(ClausegenError):
     """An output path is refused (exists without --force, or escapes the output folder)."""
+
+
+class UnsupportedFileError(IngestError):
+    """The file type is unknown, or the content does not match the extension (a .docx that is a PDF, binary junk)."""
+
+
+class EncryptedFileError(IngestError):
+    """The file is password-protected (encrypted PDF, encrypted Office file or zip)."""
+
+
+class UnsafeFileError(IngestError):
+    """The file exceeds a safety limit (size, zip bomb, XML entities or depth, page count)."""
+
+
+class CorruptFileError(IngestError):
+    """The file is malformed or truncated, or its parser failed."""
+
+
+class NoTextError(IngestError):
+    """The file holds no extractable text (empty file, scanned PDF without a text layer)."""

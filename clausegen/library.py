@@ -6,6 +6,8 @@ import datetime as dt
 import difflib
 import os
 import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ CONDITIONS = (
     "product.custom",
     "deployment.on_premises",
     "deployment.cloud",
+    "export.licence_check",
     "risk.elevated",
     "risk.high",
     "risk.critical",
@@ -423,6 +426,7 @@ def read_library(root: str | Path | None = None, countries: str | Path | None = 
     library = Library(str(root), str(meta.get("version", "")), safeguards, red_flags, country_data, clauses, capabilities)
     check_samples(clauses, problems)
     check_coverage(library, problems)
+    load_documents(root, clauses, problems)
     if check_detection and safeguards:
         check_detection_rules(library, problems)
     return library, problems.lines
@@ -441,3 +445,326 @@ def check_detection_rules(library: Library, problems: Problems) -> None:
     for sid, safeguard in library.safeguards.items():
         for field, message in validate(sid, safeguard.detection):
             problems.add(path, f"{sid}.detection.{field}" if field else f"{sid}.detection", message)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Document templates: clause_library/documents/<kind>.yaml (see docs/library-format.md, "Document templates")
+# ---------------------------------------------------------------------------------------------------------------
+
+CONTRACT_KINDS = DOCUMENT_KINDS + ("schedule",)
+DOCUMENT_FILES = CONTRACT_KINDS + ("memo",)
+CLAUSES_MARKER = "clauses"  # the entry of `articles:` where the selected operative clauses go
+DOCUMENT_KEYS = {
+    "kind", "title", "subtitle", "agreement", "roles", "product", "header", "variables", "parties", "recitals",
+    "terms_heading", "definitions", "articles", "signature",
+}
+REQUIRED_DOCUMENT_KEYS = {"kind", "title", "agreement", "roles", "articles"}
+REQUIRED_FULL_DOCUMENT_KEYS = REQUIRED_DOCUMENT_KEYS | {"parties", "recitals", "terms_heading", "signature"}
+PARTIES_KEYS = {"heading", "intro", "supplier", "recipient", "outro"}
+RECITALS_KEYS = {"heading", "items"}
+ARTICLE_KEYS = {"id", "title", "text", "definitions", "after"}
+SIGNATURE_KEYS = {"heading", "intro", "lines"}
+MEMO_KEYS = {"kind", "title", "header", "memo_to", "memo_from", "sections", "sign_off"}
+MEMO_SECTIONS = (
+    "summary", "transaction", "scope", "export_screen", "red_flags", "risk", "open_questions", "safeguards",
+    "reassessment", "sign_off",
+)
+# Values the generator fills for every document template, on top of the clauses' standard context.
+DOCUMENT_CONTEXT = {
+    "governing_law": "the profile's governing_law, or a placeholder",
+    "licence_term_months": "the profile's deployment.licence_term_months, or a placeholder",
+    "supplier_country": "the name of the supplier's country, or a placeholder",
+    "recipient_country": "the name of the recipient's country, or a placeholder",
+    "effective_date": "the date of the document (a placeholder unless the profile's variables give one)",
+}
+DOCUMENT_SAMPLE_CONTEXT = {
+    "governing_law": "the State of New York",
+    "licence_term_months": 12,
+    "supplier_country": "United States",
+    "recipient_country": "Examplestan",
+    "effective_date": "[date]",
+}
+# Values the memo's text may use.
+MEMO_CONTEXT = {
+    "supplier": "the seller's legal name",
+    "recipient": "the counterparty's legal name",
+    "product_name": "the commercial product name",
+    "country": "the destination country's name",
+    "transaction": "the profile's title",
+    "level": "the overall risk level (low, elevated, high, critical)",
+    "in_scope": "whether the Guidance is engaged (true or false)",
+    "verdict": "the export screen's verdict (clear, licence-check, stop)",
+    "library_version": "the clause library's version",
+}
+MEMO_SAMPLE_CONTEXT = {
+    "supplier": "Northwind Vision Systems, Inc.", "recipient": "Example Customer Ltd",
+    "product_name": "Northwind Sentinel", "country": "Examplestan", "transaction": "Example transaction",
+    "level": "high", "in_scope": True, "verdict": "clear", "library_version": "0",
+}
+REF_CALL = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*\)""")
+
+
+@dataclass
+class DocumentArticle:
+    """A commercial article of a document template; text and after are Jinja2, paragraphs split by blank lines."""
+
+    id: str
+    title: str
+    text: str = ""
+    definitions: bool = False  # the Definitions article: the defined terms are listed after `text`
+    after: str = ""  # paragraphs after the definitions list
+
+
+@dataclass
+class DocumentTemplate:
+    """One file of clause_library/documents/; `articles` holds DocumentArticle items and the CLAUSES_MARKER."""
+
+    kind: str
+    path: str
+    title: str
+    agreement: str
+    roles: dict[str, str]
+    articles: list[Any]
+    subtitle: str = ""
+    product: str = "the Product"
+    header: str = ""
+    variables: dict[str, Variable] = dc_field(default_factory=dict)
+    parties: dict[str, str] = dc_field(default_factory=dict)
+    recitals: dict[str, Any] = dc_field(default_factory=dict)
+    terms_heading: str = ""
+    definitions: dict[str, str] = dc_field(default_factory=dict)
+    signature: dict[str, Any] = dc_field(default_factory=dict)
+    raw: dict[str, Any] = dc_field(default_factory=dict)
+
+
+def load_document_templates(library: Library) -> dict[str, DocumentTemplate]:
+    """Return the library's document templates by kind; raise LibraryError listing every problem."""
+    root = Path(library.root)
+    problems = Problems(root)
+    documents = load_documents(root, library.clauses, problems)
+    if problems.lines:
+        raise LibraryError(problems.lines)
+    return documents
+
+
+def load_documents(root: Path, clauses: dict[str, Clause], problems: Problems) -> dict[str, DocumentTemplate]:
+    """Return documents/<kind>.yaml by kind, recording every problem as "documents/<kind>.yaml -> field: message"."""
+    folder = root / "documents"
+    documents: dict[str, DocumentTemplate] = {}
+    if not folder.is_dir():
+        problems.add(folder, "", "missing folder")
+        return documents
+    for path in sorted(folder.glob("*.yaml")):
+        if path.stem not in DOCUMENT_FILES:
+            problems.add(path, "", f"unknown document kind '{path.stem}'{suggest(path.stem, DOCUMENT_FILES)}")
+    for kind in DOCUMENT_FILES:
+        path = folder / f"{kind}.yaml"
+        data = read_yaml(path, problems)
+        if data is None:
+            continue
+        data = expect_mapping(data, path, "", problems)
+        if data.get("kind") != kind:
+            problems.add(path, "kind", f"must be '{kind}', the file name, got {data.get('kind')!r}")
+        if kind == "memo":
+            template = load_memo_template(path, data, problems)
+        else:
+            template = load_contract_template(path, kind, data, clauses, problems)
+        if template is not None:
+            documents[kind] = template
+    return documents
+
+
+def check_keys(data: dict, known: set[str], required: set[str], path: Path, prefix: str, problems: Problems) -> None:
+    """Record unknown and missing fields of one mapping."""
+    for key in sorted(set(data) - known, key=str):
+        problems.add(path, f"{prefix}{key}", f"unknown field{suggest(key, known)}")
+    for key in sorted(required - set(data)):
+        problems.add(path, f"{prefix}{key}", "missing")
+
+
+def text_field(data: dict, key: str, path: Path, field: str, problems: Problems) -> str:
+    """Return data[key] as text ("" when absent), recording a value that is not text."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.add(path, field, f"expected text, got {type(value).__name__}")
+        return ""
+    return value
+
+
+def load_document_variables(data: Any, path: Path, problems: Problems) -> dict[str, Variable]:
+    """Return the `variables:` of a document template (the same shape as a clause's)."""
+    variables: dict[str, Variable] = {}
+    for name, spec in expect_mapping(data or {}, path, "variables", problems).items():
+        spec = expect_mapping(spec, path, f"variables.{name}", problems)
+        vtype = spec.get("type", "string")
+        if vtype not in VARIABLE_TYPES:
+            problems.add(path, f"variables.{name}.type", f"unknown type '{vtype}'{suggest(vtype, VARIABLE_TYPES)}")
+        if not spec.get("description"):
+            problems.add(path, f"variables.{name}.description", "missing")
+        default = spec.get("default")
+        if default is None:
+            problems.add(path, f"variables.{name}.default", "a document variable needs a default (a placeholder will do)")
+        elif vtype in VARIABLE_TYPES and not isinstance(default, VARIABLE_TYPES[vtype]):
+            problems.add(path, f"variables.{name}.default", f"expected {vtype}, got {type(default).__name__}")
+        variables[str(name)] = Variable(str(name), str(vtype), str(spec.get("description", "")), default)
+    return variables
+
+
+def load_contract_template(path: Path, kind: str, data: dict, clauses: dict[str, Clause],
+                           problems: Problems) -> DocumentTemplate | None:
+    """Return a contract-kind template (eula, reseller, master, rider, schedule), recording every problem."""
+    required = REQUIRED_DOCUMENT_KEYS if kind == "schedule" else REQUIRED_FULL_DOCUMENT_KEYS
+    check_keys(data, DOCUMENT_KEYS, required, path, "", problems)
+    variables = load_document_variables(data.get("variables"), path, problems)
+
+    roles = expect_mapping(data.get("roles"), path, "roles", problems)
+    check_keys(roles, {"supplier", "recipient"}, {"supplier", "recipient"}, path, "roles.", problems)
+    parties = expect_mapping(data.get("parties") or {}, path, "parties", problems)
+    check_keys(parties, PARTIES_KEYS, {"heading", "supplier", "recipient"} if "parties" in data else set(),
+               path, "parties.", problems)
+    recitals = expect_mapping(data.get("recitals") or {}, path, "recitals", problems)
+    check_keys(recitals, RECITALS_KEYS, {"items"} if "recitals" in data else set(), path, "recitals.", problems)
+    if "items" in recitals and not (isinstance(recitals["items"], list) and recitals["items"]):
+        problems.add(path, "recitals.items", "expected a list of paragraphs")
+    signature = expect_mapping(data.get("signature") or {}, path, "signature", problems)
+    check_keys(signature, SIGNATURE_KEYS, {"intro", "lines"} if "signature" in data else set(),
+               path, "signature.", problems)
+    if "lines" in signature and not (isinstance(signature["lines"], list) and signature["lines"]):
+        problems.add(path, "signature.lines", "expected a list of labels (Name, Title, Date)")
+    definitions = expect_mapping(data.get("definitions") or {}, path, "definitions", problems)
+
+    articles: list[Any] = []
+    ids: set[str] = set()
+    markers = 0
+    for i, item in enumerate(data.get("articles") or []):
+        field_name = f"articles[{i}]"
+        if item == CLAUSES_MARKER:
+            markers += 1
+            articles.append(CLAUSES_MARKER)
+            continue
+        item = expect_mapping(item, path, field_name, problems)
+        aid = str(item.get("id", ""))
+        field_name = f"articles.{aid}" if aid else field_name
+        check_keys(item, ARTICLE_KEYS, {"id", "title"}, path, f"{field_name}.", problems)
+        if aid and not CLAUSE_ID.match(aid):
+            problems.add(path, f"{field_name}.id", "use lowercase letters, digits and underscores")
+        if aid in ids:
+            problems.add(path, f"{field_name}.id", "duplicate article id")
+        if aid in clauses or aid in SAFEGUARD_IDS:
+            problems.add(path, f"{field_name}.id", "an article id must not be a clause or safeguard id")
+        ids.add(aid)
+        if not isinstance(item.get("definitions", False), bool):
+            problems.add(path, f"{field_name}.definitions", "expected true or false")
+        if item.get("after") and not item.get("definitions"):
+            problems.add(path, f"{field_name}.after", "only the definitions article has text after the list")
+        articles.append(DocumentArticle(
+            id=aid, title=text_field(item, "title", path, f"{field_name}.title", problems),
+            text=text_field(item, "text", path, f"{field_name}.text", problems),
+            definitions=item.get("definitions") is True,
+            after=text_field(item, "after", path, f"{field_name}.after", problems)))
+    if "articles" in data and markers != 1:
+        problems.add(path, "articles", f"list '{CLAUSES_MARKER}' exactly once (where the selected clauses go), "
+                                       f"found {markers}")
+    if sum(isinstance(a, DocumentArticle) and a.definitions for a in articles) > 1:
+        problems.add(path, "articles", "at most one article may have definitions: true")
+
+    template = DocumentTemplate(
+        kind=kind, path=str(path), title=text_field(data, "title", path, "title", problems),
+        agreement=text_field(data, "agreement", path, "agreement", problems), roles={k: str(v) for k, v in roles.items()},
+        articles=articles, subtitle=text_field(data, "subtitle", path, "subtitle", problems),
+        product=text_field(data, "product", path, "product", problems) or "the Product",
+        header=text_field(data, "header", path, "header", problems), variables=variables,
+        parties={k: str(v) for k, v in parties.items()}, recitals=recitals,
+        terms_heading=text_field(data, "terms_heading", path, "terms_heading", problems),
+        definitions={str(k): str(v) for k, v in definitions.items()}, signature=signature, raw=data,
+    )
+    check_document_template(template, clauses, problems)
+    return template
+
+
+def contract_template_texts(template: DocumentTemplate) -> list[tuple[str, str]]:
+    """Return every Jinja2 text of a contract template as (field, source)."""
+    texts = [("title", template.title), ("subtitle", template.subtitle), ("header", template.header)]
+    texts += [(f"parties.{k}", v) for k, v in template.parties.items()]
+    texts += [(f"recitals.items[{i}]", str(v)) for i, v in enumerate(template.recitals.get("items") or [])]
+    texts += [(f"definitions.{k}", v) for k, v in template.definitions.items()]
+    texts += [(f"signature.{k}", str(v)) for k, v in template.signature.items() if k != "lines"]
+    texts += [(f"signature.lines[{i}]", str(v)) for i, v in enumerate(template.signature.get("lines") or [])]
+    for article in template.articles:
+        if isinstance(article, DocumentArticle):
+            texts += [(f"articles.{article.id}.title", article.title), (f"articles.{article.id}.text", article.text),
+                      (f"articles.{article.id}.after", article.after)]
+    return [(f, s) for f, s in texts if s]
+
+
+def check_document_template(template: DocumentTemplate, clauses: dict[str, Clause], problems: Problems) -> None:
+    """Record undeclared variables, unknown ref() targets and texts that do not render with sample values."""
+    from clausegen.render import SAMPLE_CONTEXT
+
+    path = Path(template.path)
+    allowed = set(STANDARD_CONTEXT) | set(STANDARD_FUNCTIONS) | set(DOCUMENT_CONTEXT) | set(template.variables)
+    targets = {a.id for a in template.articles if isinstance(a, DocumentArticle)} | set(SAFEGUARD_IDS) | set(clauses)
+    context = dict(SAMPLE_CONTEXT, **DOCUMENT_SAMPLE_CONTEXT, agreement=template.agreement or "this Agreement")
+    context.update({name: var.default for name, var in template.variables.items()})
+    used: set[str] = set()
+    for field_name, source in contract_template_texts(template):
+        try:
+            names = template_variables(source)
+        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+            problems.add(path, field_name, f"syntax error: {exc}")
+            continue
+        used |= names
+        for name in sorted(names - allowed):
+            problems.add(path, field_name, f"template variable '{name}' is not declared in variables "
+                                           f"nor part of the standard context{suggest(name, allowed)}")
+        for target in REF_CALL.findall(source):
+            if target not in targets:
+                problems.add(path, field_name, f"ref('{target}') names no article, safeguard or clause"
+                                               f"{suggest(target, targets)}")
+        if not names - allowed:
+            try:
+                render_text(source, context, f"{path.name} {field_name}")
+            except Exception as exc:  # RenderError names the text
+                problems.add(path, field_name, str(exc))
+    for name in sorted(set(template.variables) - used):
+        problems.add(path, f"variables.{name}", "declared but never used")
+
+
+def load_memo_template(path: Path, data: dict, problems: Problems) -> DocumentTemplate:
+    """Return the memo template; `raw` keeps its sections, each {title, text}."""
+    check_keys(data, MEMO_KEYS, MEMO_KEYS, path, "", problems)
+    sections = expect_mapping(data.get("sections"), path, "sections", problems)
+    check_keys(sections, set(MEMO_SECTIONS), set(MEMO_SECTIONS), path, "sections.", problems)
+    texts = [("title", data.get("title")), ("header", data.get("header")), ("memo_to", data.get("memo_to")),
+             ("memo_from", data.get("memo_from"))]
+    for sid, section in sections.items():
+        section = expect_mapping(section, path, f"sections.{sid}", problems)
+        check_keys(section, {"title", "text"}, {"title"}, path, f"sections.{sid}.", problems)
+        texts += [(f"sections.{sid}.title", section.get("title")), (f"sections.{sid}.text", section.get("text"))]
+    sign_off = data.get("sign_off")
+    if "sign_off" in data and not (isinstance(sign_off, list) and sign_off and all(isinstance(s, str) for s in sign_off)):
+        problems.add(path, "sign_off", "expected a list of roles (Prepared by, Approved by)")
+    allowed = set(MEMO_CONTEXT)
+    for field_name, source in texts:
+        if source is None:
+            continue
+        if not isinstance(source, str):
+            problems.add(path, field_name, f"expected text, got {type(source).__name__}")
+            continue
+        try:
+            names = template_variables(source)
+        except Exception as exc:
+            problems.add(path, field_name, f"syntax error: {exc}")
+            continue
+        for name in sorted(names - allowed):
+            problems.add(path, field_name, f"template variable '{name}' is not part of the memo context"
+                                           f"{suggest(name, allowed)}")
+        if not names - allowed:
+            try:
+                render_text(source, MEMO_SAMPLE_CONTEXT, f"{path.name} {field_name}")
+            except Exception as exc:
+                problems.add(path, field_name, str(exc))
+    return DocumentTemplate(kind="memo", path=str(path), title=str(data.get("title", "")), agreement="",
+                            roles={}, articles=[], header=str(data.get("header") or ""), raw=data)

@@ -252,6 +252,8 @@ def holding_conditions(assessment: RiskAssessment) -> set[str]:
         held.add("deployment.on_premises")
     if model in ("cloud", "hybrid"):
         held.add("deployment.cloud")
+    if assessment.export_screen.verdict in ("licence-check", "stop"):
+        held.add("export.licence_check")
     rank = RISK_LEVELS.index(assessment.level)
     for name in RISK_LEVELS[1:]:
         if rank >= RISK_LEVELS.index(name):
