@@ -426,7 +426,8 @@ def read_library(root: str | Path | None = None, countries: str | Path | None = 
     library = Library(str(root), str(meta.get("version", "")), safeguards, red_flags, country_data, clauses, capabilities)
     check_samples(clauses, problems)
     check_coverage(library, problems)
-    load_documents(root, clauses, problems)
+    if (root / "documents").is_dir():  # a library without documents/ can review but not draft
+        load_documents(root, clauses, problems)
     if check_detection and safeguards:
         check_detection_rules(library, problems)
     return library, problems.lines
@@ -455,8 +456,8 @@ CONTRACT_KINDS = DOCUMENT_KINDS + ("schedule",)
 DOCUMENT_FILES = CONTRACT_KINDS + ("memo",)
 CLAUSES_MARKER = "clauses"  # the entry of `articles:` where the selected operative clauses go
 DOCUMENT_KEYS = {
-    "kind", "title", "subtitle", "agreement", "roles", "product", "header", "variables", "parties", "recitals",
-    "terms_heading", "definitions", "articles", "signature",
+    "kind", "title", "subtitle", "agreement", "reference", "roles", "product", "header", "variables", "parties",
+    "recitals", "terms_heading", "definitions", "articles", "signature",
 }
 REQUIRED_DOCUMENT_KEYS = {"kind", "title", "agreement", "roles", "articles"}
 REQUIRED_FULL_DOCUMENT_KEYS = REQUIRED_DOCUMENT_KEYS | {"parties", "recitals", "terms_heading", "signature"}
@@ -476,6 +477,7 @@ DOCUMENT_CONTEXT = {
     "supplier_country": "the name of the supplier's country, or a placeholder",
     "recipient_country": "the name of the recipient's country, or a placeholder",
     "effective_date": "the date of the document (a placeholder unless the profile's variables give one)",
+    "selected": "the ids of the selected clauses and of the safeguards they provide: {% if 'x' in selected %}",
 }
 DOCUMENT_SAMPLE_CONTEXT = {
     "governing_law": "the State of New York",
@@ -483,6 +485,7 @@ DOCUMENT_SAMPLE_CONTEXT = {
     "supplier_country": "United States",
     "recipient_country": "Examplestan",
     "effective_date": "[date]",
+    "selected": list(SAFEGUARD_IDS),
 }
 # Values the memo's text may use.
 MEMO_CONTEXT = {
@@ -526,6 +529,7 @@ class DocumentTemplate:
     roles: dict[str, str]
     articles: list[Any]
     subtitle: str = ""
+    reference: str = "Clause {number}"  # how a cross-reference to article `number` reads
     product: str = "the Product"
     header: str = ""
     variables: dict[str, Variable] = dc_field(default_factory=dict)
@@ -537,17 +541,31 @@ class DocumentTemplate:
     raw: dict[str, Any] = dc_field(default_factory=dict)
 
 
-def load_document_templates(library: Library) -> dict[str, DocumentTemplate]:
-    """Return the library's document templates by kind; raise LibraryError listing every problem."""
+def load_document_templates(library: Library, check_render: bool = True) -> dict[str, DocumentTemplate]:
+    """Return the library's document templates by kind; raise LibraryError listing every problem.
+
+    check_render=False skips rendering each text with sample values (the generator renders them anyway).
+    """
     root = Path(library.root)
-    problems = Problems(root)
-    documents = load_documents(root, library.clauses, problems)
-    if problems.lines:
-        raise LibraryError(problems.lines)
-    return documents
+    folder = root / "documents"
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml"))) \
+        if folder.is_dir() else ()
+    key = (str(root), check_render, stamp, tuple(sorted(library.clauses)))
+    if key not in _DOCUMENT_CACHE:
+        problems = Problems(root)
+        documents = load_documents(root, library.clauses, problems, check_render)
+        if problems.lines:
+            raise LibraryError(problems.lines)
+        _DOCUMENT_CACHE.clear()  # one library at a time is enough
+        _DOCUMENT_CACHE[key] = documents
+    return _DOCUMENT_CACHE[key]
 
 
-def load_documents(root: Path, clauses: dict[str, Clause], problems: Problems) -> dict[str, DocumentTemplate]:
+_DOCUMENT_CACHE: dict[tuple, dict[str, DocumentTemplate]] = {}
+
+
+def load_documents(root: Path, clauses: dict[str, Clause], problems: Problems,
+                   check_render: bool = True) -> dict[str, DocumentTemplate]:
     """Return documents/<kind>.yaml by kind, recording every problem as "documents/<kind>.yaml -> field: message"."""
     folder = root / "documents"
     documents: dict[str, DocumentTemplate] = {}
@@ -566,9 +584,9 @@ def load_documents(root: Path, clauses: dict[str, Clause], problems: Problems) -
         if data.get("kind") != kind:
             problems.add(path, "kind", f"must be '{kind}', the file name, got {data.get('kind')!r}")
         if kind == "memo":
-            template = load_memo_template(path, data, problems)
+            template = load_memo_template(path, data, problems, check_render)
         else:
-            template = load_contract_template(path, kind, data, clauses, problems)
+            template = load_contract_template(path, kind, data, clauses, problems, check_render)
         if template is not None:
             documents[kind] = template
     return documents
@@ -613,7 +631,7 @@ def load_document_variables(data: Any, path: Path, problems: Problems) -> dict[s
 
 
 def load_contract_template(path: Path, kind: str, data: dict, clauses: dict[str, Clause],
-                           problems: Problems) -> DocumentTemplate | None:
+                           problems: Problems, check_render: bool = True) -> DocumentTemplate | None:
     """Return a contract-kind template (eula, reseller, master, rider, schedule), recording every problem."""
     required = REQUIRED_DOCUMENT_KEYS if kind == "schedule" else REQUIRED_FULL_DOCUMENT_KEYS
     check_keys(data, DOCUMENT_KEYS, required, path, "", problems)
@@ -674,13 +692,19 @@ def load_contract_template(path: Path, kind: str, data: dict, clauses: dict[str,
         kind=kind, path=str(path), title=text_field(data, "title", path, "title", problems),
         agreement=text_field(data, "agreement", path, "agreement", problems), roles={k: str(v) for k, v in roles.items()},
         articles=articles, subtitle=text_field(data, "subtitle", path, "subtitle", problems),
+        reference=text_field(data, "reference", path, "reference", problems) or "Clause {number}",
         product=text_field(data, "product", path, "product", problems) or "the Product",
         header=text_field(data, "header", path, "header", problems), variables=variables,
         parties={k: str(v) for k, v in parties.items()}, recitals=recitals,
         terms_heading=text_field(data, "terms_heading", path, "terms_heading", problems),
         definitions={str(k): str(v) for k, v in definitions.items()}, signature=signature, raw=data,
     )
-    check_document_template(template, clauses, problems)
+    if "{number}" not in template.reference or template.reference.count("{") != 1:
+        problems.add(path, "reference", "write the cross-reference with one {number}, e.g. 'Clause {number}'")
+    product_term = re.sub(r"^(the|a|an) ", "", template.product)
+    if template.definitions and product_term not in template.definitions:
+        problems.add(path, "definitions", f"define the product term '{product_term}' (from `product`)")
+    check_document_template(template, clauses, problems, check_render)
     return template
 
 
@@ -699,7 +723,8 @@ def contract_template_texts(template: DocumentTemplate) -> list[tuple[str, str]]
     return [(f, s) for f, s in texts if s]
 
 
-def check_document_template(template: DocumentTemplate, clauses: dict[str, Clause], problems: Problems) -> None:
+def check_document_template(template: DocumentTemplate, clauses: dict[str, Clause], problems: Problems,
+                            check_render: bool = True) -> None:
     """Record undeclared variables, unknown ref() targets and texts that do not render with sample values."""
     from clausegen.render import SAMPLE_CONTEXT
 
@@ -723,7 +748,7 @@ def check_document_template(template: DocumentTemplate, clauses: dict[str, Claus
             if target not in targets:
                 problems.add(path, field_name, f"ref('{target}') names no article, safeguard or clause"
                                                f"{suggest(target, targets)}")
-        if not names - allowed:
+        if check_render and not names - allowed:
             try:
                 render_text(source, context, f"{path.name} {field_name}")
             except Exception as exc:  # RenderError names the text
@@ -732,7 +757,7 @@ def check_document_template(template: DocumentTemplate, clauses: dict[str, Claus
         problems.add(path, f"variables.{name}", "declared but never used")
 
 
-def load_memo_template(path: Path, data: dict, problems: Problems) -> DocumentTemplate:
+def load_memo_template(path: Path, data: dict, problems: Problems, check_render: bool = True) -> DocumentTemplate:
     """Return the memo template; `raw` keeps its sections, each {title, text}."""
     check_keys(data, MEMO_KEYS, MEMO_KEYS, path, "", problems)
     sections = expect_mapping(data.get("sections"), path, "sections", problems)
@@ -761,7 +786,7 @@ def load_memo_template(path: Path, data: dict, problems: Problems) -> DocumentTe
         for name in sorted(names - allowed):
             problems.add(path, field_name, f"template variable '{name}' is not part of the memo context"
                                            f"{suggest(name, allowed)}")
-        if not names - allowed:
+        if check_render and not names - allowed:
             try:
                 render_text(source, MEMO_SAMPLE_CONTEXT, f"{path.name} {field_name}")
             except Exception as exc:

@@ -1,0 +1,112 @@
+"""The reviewer's rider: the required safeguards a reviewed contract lacks, drafted from the library as a DOCX
+rider that names the parties the way the reviewed contract does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from clausegen import generate as gen
+from clausegen.library import load_document_templates
+from clausegen.model import Clause, Library, Review
+
+PRONOUNS = {"we", "us", "our", "you", "your", "i", "me", "they", "them", "it"}
+PLACEHOLDER_NAMES = {"supplier": "[name of the supplier]", "recipient": "[name of the recipient]"}
+
+
+def gaps(review: Review) -> list[Any]:
+    """Return the findings the rider must cure: required safeguards that are not present."""
+    return [f for f in review.findings if f.required and f.status != "present"]
+
+
+def standard_clause(library: Library, safeguard: str) -> Clause | None:
+    """Return the library's standard clause for a safeguard that may appear in a rider."""
+    candidates = [c for c in library.clauses.values()
+                  if c.provides and c.provides[0] == safeguard and "rider" in c.kinds]
+    candidates.sort(key=lambda c: (c.strictness != "standard", c.id != f"{safeguard}_standard", c.order, c.id))
+    return candidates[0] if candidates else None
+
+
+def rider_selection(review: Review, library: Library) -> list[tuple[Clause, list[str]]]:
+    """Return the clauses for the gaps, in document order, each with why it is there."""
+    source = Path(review.document).name
+    chosen: dict[str, tuple[Clause, list[str]]] = {}
+    for finding in gaps(review):
+        clause = standard_clause(library, finding.safeguard)
+        if clause is None:
+            continue
+        reason = f"{finding.safeguard} is {finding.status} in {source}"
+        if finding.missing_elements:
+            reason += f" (missing: {', '.join(finding.missing_elements)})"
+        chosen.setdefault(clause.id, (clause, []))[1].append(reason)
+    return sorted(chosen.values(), key=lambda item: (item[0].order, item[0].id))
+
+
+def role_term(value: Any, default: str) -> str:
+    """Return a usable defined role term ("the Customer" -> "Customer"); pronouns and blanks give the default."""
+    term = re.sub(r"^(the|a|an)\s+", "", str(value or "").strip(), flags=re.IGNORECASE)
+    if not term or term.lower() in PRONOUNS or not term[0].isupper():
+        return default
+    return term
+
+
+def party_name(value: Any, term: str, role: str) -> str:
+    """Return the legal name, unless the review only found the role term (or a pronoun) for it."""
+    name = str(value or "").strip()
+    if not name or name.lower() in PRONOUNS or role_term(name, "") == term:
+        return PLACEHOLDER_NAMES[role]
+    return name
+
+
+def rider_context(parties: dict[str, Any], template) -> dict[str, Any]:
+    """Return the rider's context from the reviewed contract's parties; placeholders where it says nothing."""
+    supplier_term = role_term(parties.get("supplier_term"), template.roles["supplier"])
+    recipient_term = role_term(parties.get("recipient_term"), template.roles["recipient"])
+    if supplier_term == recipient_term:
+        supplier_term, recipient_term = template.roles["supplier"], template.roles["recipient"]
+    context = {
+        "supplier": party_name(parties.get("supplier"), supplier_term, "supplier"),
+        "recipient": party_name(parties.get("recipient"), recipient_term, "recipient"),
+        "supplier_term": supplier_term,
+        "recipient_term": recipient_term,
+        "product": template.product,
+        "product_name": parties.get("product_name") or "[product name]",
+        "country": parties.get("country") or "[country of use]",
+        "agreement": template.agreement,
+        "governing_law": "[governing law]",
+        "licence_term_months": gen.PLACEHOLDER_TEXT,
+        "supplier_country": gen.PLACEHOLDER_TEXT,
+        "recipient_country": gen.PLACEHOLDER_TEXT,
+        "effective_date": "[date]",
+    }
+    context.update({name: var.default for name, var in template.variables.items()})
+    if parties.get("agreement_title"):
+        context["underlying_agreement"] = parties["agreement_title"]
+    if parties.get("agreement_date"):
+        context["underlying_agreement_date"] = parties["agreement_date"]
+    return gen.clean_value(context)
+
+
+def write_rider(review: Review, library: Library, out_path: str | Path,
+                parties: dict[str, Any] | None = None) -> gen.GeneratedDocument:
+    """Write a rider that adds the missing and partial required safeguards of `review` (standard variants).
+
+    `parties` ({"supplier", "recipient", "supplier_term", "recipient_term"}, optionally "agreement_title",
+    "agreement_date", "product_name", "country") defaults to review.parties; what is unknown becomes a
+    placeholder or the rider's default roles (Supplier / Customer).
+    """
+    out_path = gen.check_output(out_path)
+    template = load_document_templates(library, check_render=False)["rider"]
+    context = rider_context(dict(parties if parties is not None else review.parties or {}), template)
+    selection = rider_selection(review, library)
+    draft = gen.build_contract(template, selection, context, {})
+    properties = gen.document_properties(draft.contract, context, "rider", draft.clauses, library,
+                                         Path(review.document).name)
+    properties["author"] = "clausegen review"
+    placement = gen.write_document(draft.contract, out_path, properties, None, None)
+    warnings = list(draft.warnings)
+    if not selection:
+        warnings.insert(0, "no required safeguard is missing or partial: the rider has no operative clause")
+    return gen.GeneratedDocument("rider", str(out_path), draft.contract.title, draft.clauses, draft.numbers,
+                                 draft.definitions, placement, warnings)
