@@ -136,6 +136,7 @@ def generate(profile, kind, output, memo, template, force, library_path, countri
     from clausegen import generate as gen
     from clausegen.profile import load_profile
     from clausegen.risk import assess as run_assess
+    from clausegen.risk import select_clauses
 
     out = check_output(output, force)
     memo_path = check_output(memo, force) if memo else None
@@ -146,7 +147,7 @@ def generate(profile, kind, output, memo, template, force, library_path, countri
     result = gen.generate(assessment, library, kind, out, template=template)
     click.echo(f"wrote {out} ({len(result.clauses)} safeguard clauses, risk {assessment.level})")
     if memo_path:
-        gen.write_memo(assessment, library, memo_path)
+        gen.write_memo(assessment, library, memo_path, {kind: select_clauses(assessment, library, kind)})
         click.echo(f"wrote {memo_path}")
     if assessment.export_screen.verdict == "stop":
         click.echo(f"warning: {assessment.export_screen.message}", err=True)
@@ -210,12 +211,15 @@ def required_from_profile(profile, library) -> set[str]:
 @library_option
 def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, library_path, countries):
     """Review every contract under FOLDER in parallel into a spreadsheet and an HTML dashboard."""
-    from clausegen.audit import run_audit
+    from clausegen.audit import LibraryRef, run_audit
 
     if not Path(folder).is_dir():
         raise InputError(f"{folder}: not a folder")
-    library = open_library(library_path, countries)
-    required = required_from_profile(profile, library) if profile else None
+    if profile:
+        library = open_library(library_path, countries)
+        required = required_from_profile(profile, library)
+    else:  # loaded (and validated) by the audit only if a file needs reviewing: a cached re-run stays fast
+        library, required = LibraryRef(library_path, countries), None
     summary = run_audit(folder, outdir, library, jobs=jobs, required=required, max_bytes=max_bytes, timeout=timeout)
     for line in summary.lines():
         click.echo(line)

@@ -169,6 +169,10 @@ def profile_overrides(profile: Profile) -> dict[str, Any]:
     """Return the profile's `variables:` (cleaned); they override clause and document variables."""
     overrides = clean_value(dict(profile.raw.get("variables") or {}))
     overrides.pop("ref", None)
+    stated = clean_value(str(profile.end_use.get("stated") or "")).strip().rstrip(".")
+    if stated and "authorized_purpose" not in overrides:
+        # The stated end use becomes the contract's authorised purpose ("Identification of ..." -> "identification of ...").
+        overrides["authorized_purpose"] = stated[0].lower() + stated[1:] if stated[1:2].islower() else stated
     return overrides
 
 
