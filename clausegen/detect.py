@@ -1,0 +1,1482 @@
+"""Find the ten safeguards in a contract with rules kept as data: spaCy patterns plus a rapidfuzz second signal.
+
+The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard) and clause_library/lexicon.yaml
+(word normalisation, party role words, modality and negation cues). A `detection:` block looks like
+
+    detection:
+      direction: duty          # duty: must bind the recipient | right: the supplier's right against the recipient
+      modality: required       # required: the passage needs a binding cue | optional: statements of fact count
+      patterns:                # spaCy Matcher token patterns, or a string for a PhraseMatcher phrase on NORM
+        - {label: export_law, id: export_laws, pattern: [{NORM: export}, {NORM: {IN: [law, regulation]}}]}
+      core: [comply+export_law]          # feature combinations (all in one passage) that give the core element
+      partial: [generic_law]             # combinations that show the topic without the core
+      elements: {no_prohibited_transfer: [export_verb+destination]}
+      exclude: [personal_data]           # combinations that take a passage off this safeguard
+      downgrade: [cure_period]           # combinations that weaken a core passage to partial (when they share a
+                                         # feature with it)
+      third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
+      reference: ["The Customer shall comply with ..."]   # extra reference wordings for the similarity check
+
+A passage is a sentence (or a list item with the sentence that introduces it). For every passage the detector
+finds the features, the modality cue that governs them and the party that cue binds, then decides per safeguard:
+present (core combination, binding, on the recipient or as the supplier's right), partial (weak modality, only a
+partial combination, or a downgrade) or nothing. The document takes the best passage per safeguard.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clausegen.model import SAFEGUARD_IDS, Document, Evidence, Finding, Section
+
+LOWER = 0  # replaced by spacy.attrs.LOWER when the detector is built (spaCy is imported lazily)
+
+LEXICON_FILE = "lexicon.yaml"
+DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
+                  "reference", "fuzzy_upgrade", "third_party"}
+PATTERN_KEYS = {"label", "pattern", "id"}
+DIRECTIONS = ("duty", "right")
+MODALITIES = ("required", "optional")
+CUE_LABELS = ("binding", "prohibit", "right", "weak", "empty", "carve", "require", "neutral", "rule")
+RESERVED_LABELS = set(CUE_LABELS)
+LABEL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LITERAL_ATTRS = ("NORM", "LOWER", "ORTH", "TEXT")
+CUE_PRIORITY = {"rule": 6, "prohibit": 5, "empty": 4, "weak": 3, "neutral": 3, "right": 2, "binding": 1, "require": 0, "carve": 0}
+SKIPPED_CUES = ("carve", "require", "neutral")  # cues that never govern a feature
+OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
+DEFAULT_FUZZY_UPGRADE = 88.0
+MAX_UNIT_CHARS = 1500
+QUOTE_CHARS = 600
+EVIDENCE_PER_FINDING = 3
+BATCH = 12  # passages tokenized together
+
+WORD_RE = re.compile(r"[a-z0-9]+")
+ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
+NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
+INLINE_ITEM_RE = re.compile(r"(?:(?<=[\s;:,])|^)\(\s*(?:[a-z]|[ivx]{1,5}|\d{1,2})\s*\)\s+(?=\S)")
+BOUNDARY_RE = re.compile(
+    r"(?P<end>[.!?][\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)(?=[\"'“‘(\[]?[A-Z0-9(])"  # sentence end
+    r"|\n[ \t]*\n\s*"  # a blank line
+    r"|(?<![-*•●▪◦–\s])[ \t]{3,}"  # a wide gap (text extracted from PDFs keeps paragraphs apart this way)
+    r"|\n(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#))"  # a line break before a list item or heading
+)
+LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
+                         r"warrants?|and|or))\s*$", re.IGNORECASE)
+DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
+                           r"(?:shall\s+mean|means|has\s+the\s+meaning|refers\s+to|shall\s+have\s+the\s+meaning)\b")
+CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
+WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
+FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
+SHORT_NUMBER_RE = re.compile(r"[\d.()a-zA-Z]{1,6}\.?")
+RECITAL_END_RE = re.compile(r"NOW,?\s+THEREFORE|now,?\s+therefore|AGREED?\s+AS\s+FOLLOWS|agree\s+as\s+follows|IT\s+IS\s+(?:HEREBY\s+)?AGREED")
+RECITAL_START_RE = re.compile(r"\b(?:WHEREAS|Whereas,|RECITALS|Recitals|BACKGROUND|W\s?I\s?T\s?N\s?E\s?S\s?S\s?E\s?T\s?H)\b")
+PAREN_RE = re.compile(r"\(([^()]{1,160})\)")
+QUOTED_RE = re.compile(r"[\"“”'‘’]+\s*([A-Za-z][^\"“”'‘’]{0,40}?)\s*[\"“”'‘’]+")
+COMPANY_RE = re.compile(r"\b(?:a|an)\s+(?:[A-Z][\w.-]*\s+){1,4}(?:corporation|company|limited|partnership|"
+                        r"entity|société|gesellschaft|organization|organisation|statutory body|authority)\b"
+                        r"|\b(?:incorporated|organized|organised|existing|registered)\s+(?:and\s+existing\s+)?under\b")
+PREAMBLE_CHARS = 4000  # where the parties are named
+BETWEEN_RE = re.compile(r"\b(?:by\s+and\s+)?between\b", re.IGNORECASE)
+TITLE_NAME_RE = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*\b")
+NAME_RE = re.compile(r"[\s:]*((?=[a-z]?[A-Z])[A-Za-z][\w&.-]*(?:\s+[A-Z0-9][\w&.-]*){0,4})")
+AND_TITLE_NAME_RE = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*\b")
+NAME_RE = re.compile(r"\band\s+((?=[a-z]?[A-Z])[A-Za-z][\w&.-]*(?:\s+[A-Z0-9][\w&.-]*){0,4})")
+REFERRED_RE = re.compile(r"(?:referred\s+to\s+as|hereinafter|herein\s+called)\s+(?:the\s+)?[\"“][^\"”]{1,40}[\"”]"
+                         r"(?:\s+(?:and/or|or|and)\s+[\"“][^\"”]{1,40}[\"”])?")
+MEANS_RE = re.compile(r"[\"“]([A-Z][\w .&/-]{0,40})[\"”]\s+(?:shall\s+mean|means|refers\s+to|shall\s+refer\s+to)\s+([^.;]{0,160})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# data loading and validation
+
+
+def lexicon_path(root: str | Path) -> Path:
+    """Return the lexicon file of a clause library folder."""
+    return Path(root) / LEXICON_FILE
+
+
+def load_lexicon(root: str | Path) -> dict[str, Any]:
+    """Return the reviewer lexicon of the library at root."""
+    path = lexicon_path(root)
+    if not path.is_file():  # a library without its own lexicon uses the bundled one
+        path = Path(__file__).resolve().parent.parent / "clause_library" / LEXICON_FILE
+    from clausegen.library import Yaml12Loader  # YAML 1.2 booleans: "no", "on" and "off" stay words
+
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=Yaml12Loader) or {}
+
+
+def split_combo(combo: str) -> tuple[str, ...]:
+    """Return the labels of a combination written as "a+b+c"."""
+    return tuple(part.strip() for part in str(combo).split("+") if part.strip())
+
+
+def pattern_problems(pattern: Any) -> list[str]:
+    """Return what is wrong with the shape of one Matcher token pattern or phrase."""
+    if isinstance(pattern, str):
+        return [] if pattern.strip() else ["an empty phrase"]
+    if not isinstance(pattern, list) or not pattern:
+        return ["a pattern is a phrase string or a non-empty list of token dicts"]
+    problems = []
+    for i, spec in enumerate(pattern):
+        if not isinstance(spec, dict):
+            problems.append(f"token {i} is not a mapping")
+    if not problems and not pattern_anchors(pattern)[0] and not pattern_anchors(pattern)[1]:
+        problems.append("needs at least one required token with a literal NORM/LOWER/ORTH value (or a REGEX) "
+                        "so the prefilter can find it")
+    return problems
+
+
+def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
+    """Return (field, message) for every problem of one safeguard's `detection:` rules."""
+    if not isinstance(detection, dict):
+        return [("", "expected a mapping")]
+    problems: list[tuple[str, str]] = []
+    if not detection:
+        return [("", "no detection rules: the reviewer cannot find this safeguard")]
+    for key in sorted(set(detection) - DETECTION_KEYS):
+        problems.append((key, f"unknown key (expected one of {', '.join(sorted(DETECTION_KEYS))})"))
+    if detection.get("direction", "duty") not in DIRECTIONS:
+        problems.append(("direction", f"must be one of {', '.join(DIRECTIONS)}"))
+    if detection.get("modality", "required") not in MODALITIES:
+        problems.append(("modality", f"must be one of {', '.join(MODALITIES)}"))
+    patterns = detection.get("patterns")
+    labels: set[str] = set()
+    if not isinstance(patterns, list) or not patterns:
+        problems.append(("patterns", "a non-empty list of {label, pattern, id} mappings is required"))
+        patterns = []
+    matcher = _validation_matcher()
+    seen_ids: set[str] = set()
+    for i, item in enumerate(patterns):
+        where = f"patterns[{i}]"
+        if not isinstance(item, dict):
+            problems.append((where, "expected a mapping with label, pattern and id"))
+            continue
+        for key in sorted(set(item) - PATTERN_KEYS):
+            problems.append((f"{where}.{key}", "unknown key (a pattern has label, pattern and id)"))
+        for key in sorted(PATTERN_KEYS - set(item)):
+            problems.append((f"{where}.{key}", "missing"))
+        label, pid = item.get("label"), item.get("id")
+        if label is not None:
+            if not isinstance(label, str) or not LABEL_RE.match(label):
+                problems.append((f"{where}.label", "use lowercase letters, digits and underscores"))
+            elif label in RESERVED_LABELS:
+                problems.append((f"{where}.label", f"'{label}' is a cue label of the lexicon; pick another name"))
+            else:
+                labels.add(label)
+        if pid is not None:
+            if str(pid) in seen_ids:
+                problems.append((f"{where}.id", f"duplicate id '{pid}'"))
+            seen_ids.add(str(pid))
+        pattern = item.get("pattern")
+        if pattern is None:
+            continue
+        shape = pattern_problems(pattern)
+        problems.extend((f"{where}.pattern", message) for message in shape)
+        if not shape and isinstance(pattern, list):
+            try:
+                matcher.add(f"check{i}", [pattern])
+            except Exception as exc:  # spaCy's validation names the bad token, attribute or operator
+                problems.append((f"{where}.pattern", f"spaCy rejects it: {spacy_reason(exc)}"))
+    known = labels | RESERVED_LABELS
+    for key in ("core", "partial", "exclude", "downgrade"):
+        combos = detection.get(key, [] if key != "core" else None)
+        if combos is None:
+            problems.append((key, "list at least one feature combination"))
+            continue
+        if not isinstance(combos, list):
+            problems.append((key, "expected a list of combinations like 'a+b'"))
+            continue
+        for j, combo in enumerate(combos):
+            parts = split_combo(combo)
+            if not parts:
+                problems.append((f"{key}[{j}]", "empty combination"))
+            for part in parts:
+                if part not in known:
+                    problems.append((f"{key}[{j}]", f"unknown feature '{part}'"))
+            if parts and all(part in RESERVED_LABELS for part in parts):
+                problems.append((f"{key}[{j}]", "a combination needs at least one safeguard feature, not only cues"))
+    elements = detection.get("elements", {})
+    if not isinstance(elements, dict):
+        problems.append(("elements", "expected a mapping of element id -> list of combinations"))
+        elements = {}
+    for element, combos in elements.items():
+        if not isinstance(combos, list):
+            problems.append((f"elements.{element}", "expected a list of combinations"))
+            continue
+        for j, combo in enumerate(combos):
+            for part in split_combo(combo):
+                if part not in known:
+                    problems.append((f"elements.{element}[{j}]", f"unknown feature '{part}'"))
+    third = detection.get("third_party", [])
+    if not isinstance(third, list) or any(label not in labels for label in third):
+        problems.append(("third_party", "expected a list of feature labels defined in patterns"))
+    references = detection.get("reference", [])
+    if not isinstance(references, list) or not all(isinstance(r, str) and r.strip() for r in references):
+        problems.append(("reference", "expected a list of non-empty strings"))
+    threshold = detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)
+    if not isinstance(threshold, (int, float)) or not 50 <= threshold <= 100:
+        problems.append(("fuzzy_upgrade", "a similarity threshold between 50 and 100"))
+    return problems
+
+
+_VALIDATION_NLP = None
+
+
+def spacy_reason(exc: Exception) -> str:
+    """Return the useful lines of a spaCy pattern error ("token 2 -> NORM -> IN -> 4: ... valid string")."""
+    lines = [line.strip(" -") for line in str(exc).splitlines() if line.strip().startswith("- [")]
+    lines = [re.sub(r"^\[pattern -> (\d+) -> ", r"[token \1 -> ", line) for line in lines]
+    return "; ".join(lines[:3]) or str(exc).strip().splitlines()[0][:200]
+
+
+def _validation_matcher():
+    """Return a fresh validating Matcher over a shared blank English vocabulary."""
+    global _VALIDATION_NLP
+    import spacy
+    from spacy.matcher import Matcher
+
+    if _VALIDATION_NLP is None:
+        _VALIDATION_NLP = spacy.blank("en")
+    return Matcher(_VALIDATION_NLP.vocab, validate=True)
+
+
+def literal_words(spec: dict) -> list[str] | None:
+    """Return the literal words one token spec accepts (lowercased), or None when it has no literal constraint."""
+    for attr in LITERAL_ATTRS:
+        value = spec.get(attr)
+        if isinstance(value, str):
+            return [value.lower()]
+        if isinstance(value, dict) and isinstance(value.get("IN"), list):
+            return [str(v).lower() for v in value["IN"]]
+    return None
+
+
+def spec_required(spec: dict) -> bool:
+    """Return whether a token spec must match at least one token."""
+    op = spec.get("OP")
+    if op in (None, "+", "!"):
+        return op != "!"
+    match = re.match(r"^\{(\d*),?(\d*)\}$", str(op))
+    return bool(match and match.group(1) and int(match.group(1)) > 0)
+
+
+def pattern_anchors(pattern: list) -> tuple[list[list[str]], list[str]]:
+    """Return the literal word lists of the required tokens and the REGEX strings of required tokens."""
+    words, regexes = [], []
+    for spec in pattern:
+        if not isinstance(spec, dict) or not spec_required(spec):
+            continue
+        literal = literal_words(spec)
+        if literal is not None:
+            words.append(literal)
+            continue
+        for attr in LITERAL_ATTRS:
+            value = spec.get(attr)
+            if isinstance(value, dict) and isinstance(value.get("REGEX"), str):
+                regexes.append(value["REGEX"])
+    return words, regexes
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# compiled rules
+
+
+@dataclass
+class Rules:
+    """The compiled detection rules of one safeguard."""
+
+    sid: str
+    title: str
+    direction: str
+    modality: str
+    core: list[tuple[str, ...]]
+    partial: list[tuple[str, ...]]
+    elements: dict[str, list[tuple[str, ...]]]
+    exclude: list[tuple[str, ...]]
+    downgrade: list[tuple[str, ...]]
+    core_element: str
+    element_ids: list[str]
+    references: list[str]
+    fuzzy_upgrade: float
+    third_party: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Unit:
+    """A passage: one sentence, or one list item, with where it sits."""
+
+    start: int
+    end: int
+    section_pos: int
+    kind: str = "body"  # body | heading | recital
+    item: bool = False
+    lead: int | None = None  # the unit that introduces this list item
+    inline: bool = False  # an item of a list written inside one sentence
+
+
+@dataclass
+class Mention:
+    """A party mention in a passage's tokens."""
+
+    start: int
+    end: int
+    role: str  # supplier | recipient | mutual | unknown
+    possessive: bool
+    defined: bool = False  # a party term the contract defines (not a generic role word)
+
+
+@dataclass
+class Analysis:
+    """What the matcher found in one passage."""
+
+    feats: dict[str, dict[str, list[tuple[int, int, str]]]]  # sid -> label -> [(tok_start, tok_end, rule id)]
+    cues: list[tuple[int, int, str, str]]  # (tok_start, tok_end, label, id), one per start, strongest first
+    mentions: list[Mention]
+    tokens: Any  # the spaCy Doc
+    imperative: str = ""  # binding | prohibit when the passage is an instruction to the reader
+
+
+@dataclass
+class Parties:
+    """Who is the supplier and who the recipient, and the words that name them."""
+
+    terms: dict[tuple[str, ...], str]  # lowercase token tuple -> role
+    defined: set[tuple[str, ...]] = field(default_factory=set)  # the terms this contract defines for its parties
+    supplier: str = ""
+    recipient: str = ""
+    supplier_term: str = ""
+    recipient_term: str = ""
+    how: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parties as the review's `parties` mapping."""
+        by_role: dict[str, list[str]] = {"supplier": [], "recipient": []}
+        for term, role in self.terms.items():
+            if role in by_role and len(by_role[role]) < 8:
+                by_role[role].append(" ".join(term))
+        return {"supplier": self.supplier, "recipient": self.recipient, "supplier_term": self.supplier_term,
+                "recipient_term": self.recipient_term, "supplier_terms": by_role["supplier"],
+                "recipient_terms": by_role["recipient"], "how": self.how}
+
+
+@dataclass
+class Hit:
+    """One passage's verdict for one safeguard."""
+
+    unit: int
+    level: str  # present | partial | supplier | heading | recital
+    combo: tuple[str, ...]
+    rule_ids: list[str]
+    cue: str
+    cue_id: str
+    role: str
+    elements: set[str] = field(default_factory=set)
+    fuzzy: float = 0.0
+    note: str = ""
+
+
+class Detector:
+    """Compiled rules of one library version: the spaCy pipeline, matchers and prefilter, built once."""
+
+    def __init__(self, library):
+        import spacy
+        from spacy import attrs
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        global LOWER
+        LOWER = attrs.LOWER
+        self.lexicon = load_lexicon(library.root)
+        self.nlp = spacy.blank("en")
+        self.vocab = self.nlp.vocab
+        self.surface: dict[str, set[str]] = {}  # norm -> surface forms (lowercase)
+        self.lemma: dict[str, str] = {}  # surface form (lowercase) -> norm
+        for lemma, forms in (self.lexicon.get("lemmas") or {}).items():
+            lemma = str(lemma).lower()
+            words = str(forms).split() if not isinstance(forms, list) else [str(f) for f in forms]
+            self.surface.setdefault(lemma, {lemma})
+            for form in words:
+                form = form.lower()
+                self.surface[lemma].add(form)
+                self.lemma[form] = lemma
+                for variant in {form, form.capitalize(), form.upper()}:
+                    self.vocab[variant].norm_ = lemma
+        # fixed patterns (literal tokens, at most optional) go into one PhraseMatcher on NORM, which looks phrases up
+        # by hash; patterns with gaps or other operators get a Matcher each, run only on passages holding their words
+        self.phrases = PhraseMatcher(self.vocab, attr="NORM")
+        self.gap_matchers: dict[int, Any] = {}
+        self.keys: dict[int, int] = {}  # phrase match key -> pattern number
+        self.info: list[tuple[str, str, str]] = []  # pattern number -> (owner sid or "", label, rule id)
+        self.requirements: list[list[frozenset[str]]] = []  # pattern number -> required word sets
+        self.others: list[list[frozenset[str]]] = []  # pattern number -> required word sets besides its anchor
+        self.anchor_index: dict[str, list[int]] = {}  # anchor word -> safeguard pattern numbers
+        self.gap_index: dict[str, list[int]] = {}  # anchor word -> gap pattern numbers (cues included)
+        self.regex_anchors: list[tuple[re.Pattern, int]] = []
+        self.regex_gates: dict[int, re.Pattern] = {}  # gap patterns anchored only by a REGEX token
+        self.common = {str(w).lower() for w in self.lexicon.get("common_words") or []}
+        self._Matcher = Matcher
+        for cue in self.lexicon.get("cues") or []:
+            self._add("", cue["label"], str(cue["id"]), cue["pattern"])
+        self.rules: dict[str, Rules] = {}
+        for sid in SAFEGUARD_IDS:
+            safeguard = library.safeguards.get(sid)
+            if safeguard is None:
+                continue
+            detection = safeguard.detection or {}
+            for item in detection.get("patterns") or []:
+                self._add(sid, item["label"], str(item["id"]), item["pattern"])
+            core_element = next((e.id for e in safeguard.elements if e.core), "core")
+            self.rules[sid] = Rules(
+                sid=sid, title=safeguard.title, direction=detection.get("direction", "duty"),
+                modality=detection.get("modality", "required"),
+                core=[split_combo(c) for c in detection.get("core") or []],
+                partial=[split_combo(c) for c in detection.get("partial") or []],
+                elements={k: [split_combo(c) for c in v] for k, v in (detection.get("elements") or {}).items()},
+                exclude=[split_combo(c) for c in detection.get("exclude") or []],
+                downgrade=[split_combo(c) for c in detection.get("downgrade") or []],
+                core_element=core_element,
+                element_ids=[e.id for e in safeguard.elements if not e.core],
+                references=reference_wordings(library, sid, detection),
+                fuzzy_upgrade=float(detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)),
+                third_party=set(detection.get("third_party") or []),
+            )
+        self.anchor_words = frozenset(self.anchor_index)
+        self.feature_index = {w: [n for n in numbers if self.info[n][0]] for w, numbers in self.anchor_index.items()}
+        self.feature_index = {w: numbers for w, numbers in self.feature_index.items() if numbers}
+        self.feature_words = frozenset(self.feature_index)
+        # per anchor word: labels proven by the word alone, and patterns that need more words
+        self.direct = {w: {self.info[n][:2] for n in ns if not self.others[n]} for w, ns in self.anchor_index.items()}
+        self.checked = {w: [n for n in ns if self.others[n]] for w, ns in self.anchor_index.items()}
+        self.feature_direct = {w: {x for x in labels if x[0]} for w, labels in self.direct.items()}
+        self.feature_checked = {w: [n for n in ns if self.info[n][0]] for w, ns in self.checked.items()}
+        self.gap_words = frozenset(self.gap_index)
+        self.combos_with_cues = {sid: [set(c) for c in r.core + r.partial] for sid, r in self.rules.items()}
+        self.core_sets = {sid: [set(c) for c in r.core] for sid, r in self.rules.items()}
+        # the topic of a safeguard: the leading feature of each core combination (what a heading would name)
+        self.topics = {sid: {next(p for p in c if p not in RESERVED_LABELS) for c in r.core} for sid, r in self.rules.items()}
+        self.element_sets = {sid: {e: [set(c) for c in combos] for e, combos in r.elements.items()}
+                             for sid, r in self.rules.items()}
+        roles = self.lexicon.get("roles") or {}
+        self.role_words: dict[str, str] = {}
+        for role in ("supplier", "recipient"):
+            for word in roles.get(role) or []:
+                self.role_words[str(word).lower()] = role
+        self.mutual_terms = [self.words(t) for t in roles.get("mutual") or []]
+        self.pronouns = {str(w).lower(): "supplier" for w in roles.get("supplier_pronouns") or []}
+        self.pronouns.update({str(w).lower(): "recipient" for w in roles.get("recipient_pronouns") or []})
+        self.not_parties = {str(w).lower() for w in roles.get("not_parties") or []}
+        self.suffixes = {str(w).lower() for w in roles.get("corporate_suffixes") or []}
+        self.verb_roles = {str(phrase).lower(): role for role in ("supplier", "recipient")
+                           for phrase in (self.lexicon.get("role_verbs") or {}).get(role) or []}
+        self.verb_start = re.compile(r"\s+(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in
+                                                          sorted(self.verb_roles, key=len, reverse=True)) + r")\b")
+
+        self.imperatives = {str(w).lower() for w in self.lexicon.get("imperative_verbs") or []}
+        self.title_words = {str(w).lower() for w in self.lexicon.get("title_words") or []}
+        self.recital_starters = {str(w).lower() for w in self.lexicon.get("recital_starters") or []}
+        self.abbreviations = {str(w).lower().rstrip(".") for w in self.lexicon.get("abbreviations") or []}
+        self.role_terms = {self.words(word): role for word, role in self.role_words.items()}
+        self.possessive_marks = {self.vocab.strings.add(w) for w in ("'s", "’s", "'")}
+        self.possessive_words = {self.vocab.strings.add(w) for w in ("your", "our", "their", "its", "yours", "ours")}
+        self.role_terms.update({(word,): role for word, role in self.pronouns.items()})
+
+    # -- building -------------------------------------------------------------------------------------------
+
+    def words(self, text: str) -> tuple[str, ...]:
+        """Return the lowercase spaCy tokens of a short text."""
+        return tuple(t.lower_ for t in self.nlp.make_doc(str(text)))
+
+    def _add(self, owner: str, label: str, rule_id: str, pattern: Any) -> None:
+        """Add one pattern (a safeguard feature when owner is a safeguard id, else a lexicon cue)."""
+        from spacy.tokens import Doc
+
+        number = len(self.info)
+        self.info.append((owner, label, rule_id))
+        if isinstance(pattern, str):
+            pattern = [{"NORM": t.norm_} for t in self.nlp.make_doc(pattern) if not t.is_space]
+        pattern = [self._lemmatise(spec) for spec in pattern]
+        word_lists, regexes = pattern_anchors(pattern)
+        required = []
+        for words in word_lists:
+            forms: set[str] = set()
+            for word in words:
+                forms |= self.surface.get(word, {word})
+            whole = frozenset(f for f in forms if WORD_RE.fullmatch(f))
+            runs = frozenset(w for f in forms for w in WORD_RE.findall(f))
+            if runs:
+                required.append(whole or runs)
+        self.requirements.append(required)
+        phrases = expand_pattern(pattern)
+        if phrases is not None:
+            key = f"{number}"
+            docs = []
+            for words in phrases:
+                doc = Doc(self.vocab, words=words)
+                for token, word in zip(doc, words):
+                    token.norm_ = word
+                docs.append(doc)
+            self.phrases.add(key, docs)
+            self.keys[self.vocab.strings[key]] = number
+        else:
+            matcher = self._Matcher(self.vocab)
+            matcher.add(f"{number}", [pattern])
+            self.gap_matchers[number] = matcher
+        anchor = max(required, key=lambda s: (not (s & self.common), -len(s), max(len(w) for w in s))) \
+            if required else None
+        self.others.append([r for r in required if r is not anchor])  # what the anchor word does not prove
+        if anchor is not None:
+            for word in anchor:
+                self.anchor_index.setdefault(word, []).append(number)
+            if phrases is None:
+                for word in anchor:
+                    self.gap_index.setdefault(word, []).append(number)
+        else:
+            compiled = re.compile("|".join(f"(?:{r})" for r in regexes) or r"\S", re.IGNORECASE)
+            self.regex_anchors.append((compiled, number))
+            if phrases is None:
+                self.regex_gates[number] = compiled
+
+    def _lemmatise(self, spec: dict) -> dict:
+        """Return a token spec whose NORM words are lemmas ("terms" -> "term"), as token NORMs are."""
+        value = spec.get("NORM")
+        if isinstance(value, str):
+            return {**spec, "NORM": self.lemma.get(value.lower(), value.lower())}
+        if isinstance(value, dict) and isinstance(value.get("IN"), list):
+            words = list(dict.fromkeys(self.lemma.get(str(w).lower(), str(w).lower()) for w in value["IN"]))
+            return {**spec, "NORM": {**value, "IN": words}}
+        return spec
+
+    # -- parties ---------------------------------------------------------------------------------------------
+
+    def find_parties(self, text: str) -> Parties:
+        """Return the parties: defined terms of the preamble and definitions, with supplier/recipient roles.
+
+        A parenthesised quoted term in the preamble ('(the "Licensee")', '("Accuray")', '("you")') names a party
+        when it is a role word or pronoun, or when it follows a company description (a corporate suffix such as
+        Inc. or "a Delaware corporation"). Names get their role from a definition ('"Distributor" means
+        Siemens'), from the verbs that follow them ("Accuray hereby grants"), or by elimination."""
+        head = self.preamble(text)
+        lowered = text.lower()
+        roles: dict[str, str] = {}
+        names: list[str] = []
+        how: list[str] = []
+        previous = 0
+        defined = [(m.start(), m.end(), m.group(1)) for m in PAREN_RE.finditer(head)]
+        defined += [(m.start(), m.end(), m.group(0)) for m in REFERRED_RE.finditer(head)]
+        for start, end, inside in sorted(defined):
+            before, previous = head[max(previous, start - 300):start], max(previous, end)
+            quoted = [q.strip() for q in QUOTED_RE.findall(inside) if q.strip() and len(q.strip()) <= 40]
+            lowered_terms = [q.lower() for q in quoted if q.lower() not in self.not_parties]
+            if not lowered_terms:
+                continue
+            role = ""
+            for term in lowered_terms:
+                last = term.split()[-1]
+                role = role or self.pronouns.get(term) or self.role_words.get(term) or self.role_words.get(last, "")
+            if not role and not ((COMPANY_RE.search(before) or any(w.lower() in self.suffixes
+                                                                   for w in re.findall(r"[A-Za-z.]+", before)))
+                                 and all(lowered.count(t) >= 5 for t in lowered_terms)):
+                continue
+            for term in lowered_terms:
+                if role:
+                    roles.setdefault(term, role)
+                elif term not in names and term.split()[-1] not in self.not_parties:
+                    names.append(term)
+        for name in self._between_names(head, lowered):  # "between iBio Inc., ... and Beijing CC-Pharming Ltd."
+            if not any(name in known or known in name for known in list(roles) + names):
+                names.append(name)
+        names = [n for n in names if n not in roles]
+        if names:  # '"Distributor" means Siemens, its Affiliates ...' ties a name to a role word
+            for match in MEANS_RE.finditer(text, 0, min(len(text), 30000)):
+                role = self.role_words.get(match.group(1).strip().lower())
+                definiens = match.group(2).lower()[:80]
+                for name in names:
+                    if role and name not in roles and re.search(r"\b" + re.escape(name) + r"\b", definiens):
+                        roles[name] = role
+                        how.append(f'"{match.group(1).strip()}" means {name}')
+        for name in [n for n in names if n not in roles]:  # "Accuray hereby grants", "Buyer shall pay": verbs decide
+            votes = {"supplier": 0, "recipient": 0}
+            at = lowered.find(name)
+            while at >= 0:
+                verb = self.verb_start.match(lowered, at + len(name))
+                if verb:
+                    votes[self.verb_roles[" ".join(verb.group(1).split())]] += 1
+                at = lowered.find(name, at + len(name))
+            if votes["supplier"] != votes["recipient"]:
+                roles[name] = max(votes, key=votes.get)
+                how.append(f"{name} by its verbs")
+        present = {r for t, r in roles.items() if t not in self.pronouns}
+        if "supplier" not in present:  # vendor paper: the company named at the head is the supplier
+            vendor = self._title_name(text)
+            if vendor and vendor not in roles and (not names or vendor in names):
+                roles[vendor] = "supplier"
+                how.append(f"{vendor} names the document")
+                present.add("supplier")
+        unknown = [n for n in names if n not in roles]
+        if unknown and present in ({"recipient"}, {"supplier"}):
+            other = "supplier" if present == {"recipient"} else "recipient"
+            roles.update({name: other for name in unknown})
+            how.append(f"the named party opposite the {present.pop()} is the {other}")
+            unknown = []
+        terms = dict(self.role_terms)
+        terms.update({self.words(name): "unknown" for name in unknown})
+        terms.update({self.words(term): role for term, role in roles.items()})
+        parties = Parties(terms=terms, how="; ".join(how) or "role words")
+        parties.defined = {self.words(t) for t in roles if t not in self.pronouns} | {self.words(n) for n in unknown}
+        parties.supplier_term = self._display(text, lowered, roles, "supplier")
+        parties.recipient_term = self._display(text, lowered, roles, "recipient")
+        parties.supplier = parties.supplier_term
+        parties.recipient = parties.recipient_term
+        return parties
+
+    def preamble(self, text: str) -> str:
+        """Return the part of the text that names the parties: around "between ... and ...", before the recitals."""
+        match = None
+        for found in BETWEEN_RE.finditer(text, 0, min(len(text), 40000)):  # the "between" that defines terms
+            if PAREN_RE.search(text, found.end(), found.end() + 1500) or \
+                    REFERRED_RE.search(text, found.end(), found.end() + 1500):
+                match = found
+                break
+        start = max(0, match.start() - 1500) if match else 0
+        end = min(len(text), start + PREAMBLE_CHARS)
+        recitals = RECITAL_START_RE.search(text, match.end() if match else start, end)
+        return text[start:recitals.start()] if recitals else text[start:end]
+
+    def _between_names(self, head: str, lowered: str) -> list[str]:
+        """Return the short names of the parties of "between A, a ... and B, a ...", when the text uses them.
+
+        A name counts when a company description follows it ("Inc.", "a Delaware corporation"), or when the other
+        side of the "between" is a role word or pronoun ("between Mistral AI and Customer")."""
+        match = BETWEEN_RE.search(head)
+        if not match:
+            return []
+        first = NAME_RE.match(head, match.end())
+        second = AND_NAME_RE.search(head, first.end(), first.end() + 800) if first else None
+        found = [m for m in (first, second) if m]
+        role_side = any(self._is_role(m.group(1)) for m in found)
+        out = []
+        for m in found:
+            if self._is_role(m.group(1)):
+                continue
+            described = head[m.end(1):m.end(1) + 150]  # a company: "Inc.", "a Delaware corporation"
+            if not (role_side or any(w.lower() in self.suffixes for w in re.findall(r"[A-Za-z.]+", m.group(1)))
+                    or COMPANY_RE.search(described)):
+                continue
+            words = [w for w in re.findall(r"[A-Za-z][\w&-]*", m.group(1)) if w.lower() not in self.suffixes]
+            for size in (2, 1):  # "Beijing CC-Pharming" or "iBio"
+                short = " ".join(words[:size]).lower()
+                if len(words) >= size and short not in self.not_parties and lowered.count(short) >= 5:
+                    out.append(short)
+                    break
+        return out
+
+    def _is_role(self, name: str) -> bool:
+        """Return whether a name is a role word or pronoun ("Customer", "you")."""
+        low = " ".join(name.lower().split())
+        return low in self.role_words or low in self.pronouns or low.split()[0] in self.pronouns
+
+    def _display(self, text: str, lowered: str, roles: dict[str, str], role: str) -> str:
+        """Return the most used term of one side as the document writes it ("Licensee", "you")."""
+        terms = [t for t, r in roles.items() if r == role and t not in self.pronouns]
+        if not terms:  # a "you" / "we" document
+            pronoun = "you" if role == "recipient" else "we"
+            return pronoun if re.search(r"\b" + pronoun + r"\b", lowered[:20000]) else ""
+        best = max(terms, key=lowered.count)
+        at = lowered.find(best)
+        return text[at:at + len(best)] if at >= 0 else best
+
+    def parties_index(self, parties: Parties) -> dict[int, list[tuple[tuple[int, ...], str]]]:
+        """Return the party terms (as token hashes) indexed by first token, longest first."""
+        index: dict[int, list[tuple[tuple[int, ...], str]]] = {}
+        strings = self.vocab.strings
+        for term, role in list(parties.terms.items()) + [(t, "mutual") for t in self.mutual_terms]:
+            if term:
+                hashed = tuple(strings.add(word) for word in term)
+                index.setdefault(hashed[0], []).append((hashed, role))
+        for options in index.values():
+            options.sort(key=lambda item: -len(item[0]))
+        return index
+
+    # -- passages --------------------------------------------------------------------------------------------
+
+    def section_leads(self, doc: Document) -> dict[int, int]:
+        """Return, for each section that is a list item, the section that introduces the list (ends with ':')."""
+        text, sections = doc.text, doc.sections
+        leads: dict[int, int] = {}
+        last_colon = None
+        for j, section in enumerate(sections):
+            head = text[section.start:section.start + 8]
+            if head.startswith("<!--"):
+                continue  # markup between a lead-in and its list
+            tail = text[max(section.start, section.end - 4):section.end].rstrip()
+            if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
+                                              or NUMBERED_RE.match(head) or (last_colon is not None
+                                                                              and section.number)):
+                if last_colon is not None and j - last_colon <= 40:
+                    leads[j] = last_colon
+                if tail.endswith((":", "—", ":-")):  # an item that opens a nested list
+                    last_colon = j
+                continue
+            if section.kind == "heading":
+                continue
+            last_colon = j if tail.endswith((":", "—", ":-")) else None
+        return leads
+
+    def recital_span(self, text: str) -> tuple[int, int]:
+        """Return where the recitals are (WHEREAS ... NOW, THEREFORE), or (0, 0)."""
+        limit = min(len(text), max(6000, len(text) // 4))
+        start = RECITAL_START_RE.search(text, 0, limit)
+        if not start:
+            return 0, 0
+        end = RECITAL_END_RE.search(text, start.start(), min(len(text), start.start() + 15000))
+        return (start.start(), end.start()) if end else (0, 0)
+
+    def section_units(self, doc: Document, pos: int, recitals: tuple[int, int]) -> list[Unit]:
+        """Return the passages of one section: its sentences, with inline list items tied to their lead-in."""
+        text, section = doc.text, doc.sections[pos]
+        if section.end <= section.start:
+            return []
+        kind = "heading" if section.kind == "heading" else "body"
+        if kind == "body" and (recitals[0] <= section.start < recitals[1]
+                               or section.heading.strip().lower() in self.recital_starters):
+            kind = "recital"
+        if kind == "heading":
+            return [Unit(section.start, section.end, pos, kind="heading")]
+        units: list[Unit] = []
+        for s, e in self._sentences(text, section.start, section.end):
+            items, lead = self._items(text, s, e, pos)
+            base = len(units)
+            for unit in items:
+                if unit.inline and lead is not None:
+                    unit.lead = base + lead
+                first = FIRST_WORD_RE.match(text, unit.start, unit.start + 40)
+                if kind == "recital" or (first and first.group(1).lower() in self.recital_starters):
+                    unit.kind = "recital"
+                elif DEFINITION_RE.match(text, unit.start, unit.end):
+                    unit.kind = "definition"
+            units.extend(items)
+        # "These include the following:" continues the sentence before it
+        for k in range(1, len(units)):
+            piece = text[units[k].start:units[k].end]
+            if piece.rstrip().endswith(":") and CONTINUATION_RE.match(piece) and units[k].lead is None:
+                units[k].lead = k - 1
+        # a sentence that ends with ':' introduces the items that follow it in the same section
+        for k in range(1, len(units)):
+            if units[k].lead is None and not units[k].inline and \
+                    text[units[k - 1].start:units[k - 1].end].rstrip().endswith((":", "—")):
+                units[k].lead = k - 1
+        return units
+
+    def _sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Return (start, end) of the sentences of text[start:end], trimmed."""
+        spans, last = [], start
+        for match in BOUNDARY_RE.finditer(text, start, end):
+            if match.group("end") is not None:
+                cut = match.end("end")
+                if text[match.start()] == "." and not match.group("gap"):
+                    word = WORD_BEFORE_RE.search(text, max(start, match.start() - 12), match.start())
+                    if word and (word.group(1).lower().rstrip(".") in self.abbreviations or len(word.group(1)) == 1):
+                        continue  # "Inc. The" or "U.S. Export": not the end of a sentence
+            else:
+                cut = match.start()
+            spans.append((last, cut))
+            last = match.end()
+        spans.append((last, end))
+        out: list[tuple[int, int]] = []
+        for s, e in spans:
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e <= s:
+                continue
+            if out and (e - s < 4 or (e - s <= 7 and SHORT_NUMBER_RE.fullmatch(text, s, e))):
+                out[-1] = (out[-1][0], e)  # a lone clause number joins its neighbour
+                continue
+            while e - s > MAX_UNIT_CHARS:  # run-on text: cut at a semicolon or comma, else at a space
+                cut = max(text.rfind("; ", s, s + MAX_UNIT_CHARS), text.rfind(", ", s, s + MAX_UNIT_CHARS))
+                if cut <= s + MAX_UNIT_CHARS // 3:
+                    cut = text.rfind(" ", s, s + MAX_UNIT_CHARS)
+                cut = cut + 1 if cut > s else s + MAX_UNIT_CHARS
+                out.append((s, cut))
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
+            out.append((s, e))
+        return out
+
+    def _items(self, text: str, start: int, end: int, pos: int) -> tuple[list[Unit], int | None]:
+        """Return the units of one sentence and the position of its lead-in: an inline list "(a) ...; (b) ..."
+        becomes its lead-in plus one unit per item."""
+        item = bool(ITEM_RE.match(text, start, min(end, start + 12)))
+        if end - start < 200 or text.count("(", start, end) < 2:
+            return [Unit(start, end, pos, item=item)], None
+        markers = [m.start() for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start]
+        if len(markers) < 2:
+            return [Unit(start, end, pos, item=item)], None
+        units = []
+        first = markers[0]
+        lead_end = first
+        while lead_end > start and text[lead_end - 1].isspace():
+            lead_end -= 1
+        if lead_end > start and not LEAD_END_RE.search(text, max(start, lead_end - 12), lead_end):
+            return [Unit(start, end, pos, item=item)], None  # "permitted by (a) this Agreement": not a list of duties
+        if lead_end > start:
+            units.append(Unit(start, lead_end, pos, item=item))
+        lead = 0 if units else None
+        bounds = markers + [end]
+        for a, b in zip(bounds, bounds[1:]):
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                units.append(Unit(a, b, pos, item=True, inline=True))
+        return units, lead
+
+    # -- prefilter and matching ------------------------------------------------------------------------------
+
+    def possible(self, words: set[str], cues: bool = True) -> dict[str, set[str]]:
+        """Return, per safeguard ("" for cues), the feature labels whose patterns can match a word set."""
+        labels: set[tuple[str, str]] = set()
+        numbers: set[int] = set()
+        direct, checked = (self.direct, self.checked) if cues else (self.feature_direct, self.feature_checked)
+        for word in words & (self.anchor_words if cues else self.feature_words):
+            labels.update(direct[word])
+            numbers.update(checked[word])
+        for number in numbers:
+            if all(required & words for required in self.others[number]):
+                labels.add(self.info[number][:2])
+        found: dict[str, set[str]] = {}
+        for owner, label in labels:
+            found.setdefault(owner, set()).add(label)
+        return found
+
+    def satisfiable(self, own: dict[str, set[str]], inherited: dict[str, set[str]] | None,
+                    opening: str = "", cues_known: bool = True) -> bool:
+        """Return whether some safeguard's core or partial combination can be complete with these labels
+        (cue labels count as present when cues_known is False)."""
+        if cues_known:
+            cues = own.get("", set()) | (inherited.get("", set()) if inherited else set())
+            if opening:
+                cues = cues | {opening}
+        else:
+            cues = RESERVED_LABELS
+        for sid, combos in self.combos_with_cues.items():
+            labels = own.get(sid)
+            if inherited and sid in inherited:
+                labels = (labels or set()) | inherited[sid]
+            if not labels:
+                continue
+            labels = labels | cues
+            if any(parts <= labels for parts in combos):
+                return True
+        return False
+
+    def reach(self, own: dict[str, set[str]], inherited: dict[str, set[str]] | None,
+              opening: str = "") -> dict[str, tuple[str, set[str]]]:
+        """Return, per safeguard a passage may speak to, the best level it can reach ("core" or "partial") and
+        the elements it can show."""
+        cues = own.get("", set()) | (inherited.get("", set()) if inherited else set())
+        if opening:
+            cues = cues | {opening}
+        out: dict[str, tuple[str, set[str]]] = {}
+        for sid, combos in self.combos_with_cues.items():
+            labels = own.get(sid)
+            if inherited and sid in inherited:
+                labels = (labels or set()) | inherited[sid]
+            if not labels:
+                continue
+            labels = labels | cues
+            if any(parts <= labels for parts in combos):
+                level = "core" if any(parts <= labels for parts in self.core_sets[sid]) else "partial"
+                elements = {e for e, sets in self.element_sets[sid].items() if any(c <= labels for c in sets)}
+                out[sid] = (level, elements)
+        return out
+
+    def opening(self, text: str, start: int) -> str:
+        """Return binding or prohibit when the passage at start opens with an instruction ("Use ...", "Do not")."""
+        match = FIRST_WORD_RE.match(text, start, start + 60)
+        if not match or not match.group(1)[:1].isupper():
+            return ""
+        word = match.group(1).lower()
+        if word in ("never", "don't", "don’t") or (word == "do" and re.match(r"\s+not\b", text[match.end():match.end() + 6])):
+            return "prohibit"
+        return "binding" if word in self.imperatives and word not in ("do", "please") else ""
+
+    def analyse_all(self, text: str, units: list[Unit], chosen: list[int], words_of: dict[int, set[str]],
+                    index, defined) -> dict[int, Analysis]:
+        """Tokenize the chosen passages and run the matchers; return their analyses."""
+        analyses: dict[int, Analysis] = {}
+        for i in chosen:
+            unit, words = units[i], words_of[i]
+            tokens = self.nlp.make_doc(text[unit.start:unit.end])
+            hits = [(self.keys[key], s, e) for key, s, e in self.phrases(tokens)]
+            gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)}
+            for word in words & self.gap_words:
+                gaps.update(self.gap_index[word])
+            for number in gaps:
+                if all(required & words for required in self.requirements[number]):
+                    hits.extend((number, s, e) for _, s, e in self.gap_matchers[number](tokens))
+            analyses[i] = self._analysis(tokens, hits, index, defined)
+        return analyses
+
+    def _analysis(self, tokens, hits: list[tuple[int, int, int]], index, defined) -> Analysis:
+        """Sort one passage's matches into features and cues, and find its party mentions."""
+        feats: dict[str, dict[str, list[tuple[int, int, str]]]] = {}
+        cue_at: dict[int, tuple[int, int, str, str]] = {}
+        for number, s, e in sorted(hits, key=lambda m: (m[1], m[2])):
+            owner, label, rule_id = self.info[number]
+            if owner:
+                feats.setdefault(owner, {}).setdefault(label, []).append((s, e, rule_id))
+                continue
+            old = cue_at.get(s)
+            if old is None or (e - s, CUE_PRIORITY[label]) > (old[1] - old[0], CUE_PRIORITY[old[2]]):
+                cue_at[s] = (s, e, label, rule_id)
+        kept: list[tuple[int, int, str, str]] = []
+        for cue in sorted(cue_at.values()):  # a cue inside a longer one ("shall" in "shall not") is dropped
+            if kept and cue[0] < kept[-1][1]:
+                continue
+            kept.append(cue)
+        return Analysis(feats, kept, self._mentions(tokens, index, defined), tokens, self._imperative(tokens))
+
+    def _imperative(self, tokens) -> str:
+        """Return binding or prohibit when a passage opens with an instruction ("Use ...", "Do not ..."), else ""."""
+        i, n = 0, len(tokens)
+        while i < n and (not tokens[i].is_alpha or (len(tokens[i]) <= 4 and i + 1 < n
+                                                    and tokens[i + 1].text in (")", "."))):
+            i += 1  # skip list markers such as "(a)", "iv." and bullets
+        if i >= n or i > 6 or not tokens[i].text[:1].isupper():
+            return ""
+        low = tokens[i].lower_
+        if low == "please" and i + 1 < n:
+            i, low = i + 1, tokens[i + 1].lower_
+        if low in ("never",) or (low == "do" and i + 1 < n and tokens[i + 1].norm_ == "not"):
+            return "prohibit"
+        return "binding" if low in self.imperatives and low != "do" else ""
+
+    def _mentions(self, tokens, parties_index, defined) -> list[Mention]:
+        """Return the party mentions of a passage, longest term first at each token."""
+        out: list[Mention] = []
+        lowers = tokens.to_array(LOWER).tolist()  # hashes: no Python object per token
+        strings = self.vocab.strings
+        i, n = 0, len(lowers)
+        while i < n:
+            options = parties_index.get(lowers[i])
+            found = None
+            if options:
+                for term, role in options:
+                    if tuple(lowers[i:i + len(term)]) == term:
+                        found = (term, role)
+                        break
+            if found is None:
+                i += 1
+                continue
+            term, role = found
+            end = i + len(term)
+            possessive = end < n and lowers[end] in self.possessive_marks
+            if term[-1] in self.possessive_words:
+                possessive = True
+            out.append(Mention(i, end, role, possessive, tuple(strings[h] for h in term) in defined))
+            i = end
+        return out
+
+    # -- decisions -------------------------------------------------------------------------------------------
+
+    def detect(self, doc: Document) -> tuple[dict[str, Finding], Parties]:
+        """Return a Finding per safeguard (status, evidence, missing elements, explanation) and the parties."""
+        text, sections = doc.text, doc.sections
+        low = text.lower()
+        parties = self.find_parties(text)
+        index = self.parties_index(parties)
+        leads = self.section_leads(doc)
+        recitals = self.recital_span(text)
+        section_possible: dict[int, dict[str, set[str]]] = {}
+
+        def possible_at(start: int, end: int, cues: bool = True) -> tuple[set[str], dict[str, set[str]]]:
+            words = set(WORD_RE.findall(low, start, end))
+            found = self.possible(words, cues) if not words.isdisjoint(self.feature_words) else {}
+            for regex, number in self.regex_anchors:
+                if regex.search(low, start, end) and all(r & words for r in self.requirements[number]):
+                    owner, label, _ = self.info[number]
+                    found.setdefault(owner, set()).add(label)
+            return words, found
+
+        def of_section(j: int) -> dict[str, set[str]]:
+            if j not in section_possible:
+                section_possible[j] = possible_at(sections[j].start, sections[j].end, cues=False)[1]
+            return section_possible[j]
+
+        # 1. sections that can complete some combination (with the section that introduces them)
+        candidates = []
+        for j, section in enumerate(sections):
+            own = of_section(j)
+            if not own:
+                continue
+            inherited = of_section(leads[j]) if j in leads else None
+            if self.satisfiable(own, inherited, cues_known=False):
+                candidates.append(j)
+        # 2. their passages, and the passages that introduce list items
+        units: list[Unit] = []
+        ranges: dict[int, tuple[int, int]] = {}
+        for j in sorted(set(candidates) | {leads[j] for j in candidates if j in leads}):
+            found = self.section_units(doc, j, recitals)
+            base = len(units)
+            for unit in found:
+                if unit.lead is not None:
+                    unit.lead += base
+            units.extend(found)
+            ranges[j] = (base, len(units))
+        for j in candidates:
+            if j in leads and leads[j] in ranges and ranges[leads[j]][1] > ranges[leads[j]][0]:
+                for k in range(*ranges[j]):
+                    if units[k].lead is None:
+                        units[k].lead = ranges[leads[j]][1] - 1
+        # 3. passages that can complete some combination
+        words_of: dict[int, set[str]] = {}
+        unit_possible: dict[int, dict[str, set[str]]] = {}
+
+        def of_unit(i: int) -> dict[str, set[str]]:
+            if i not in unit_possible:
+                words_of[i], unit_possible[i] = possible_at(units[i].start, units[i].end)
+            return unit_possible[i]
+
+        reach: dict[int, dict[str, tuple[str, set[str]]]] = {}
+        for j in candidates:
+            for i in range(*ranges[j]):
+                own = of_unit(i)
+                if not any(owner for owner in own):
+                    continue
+                inherited: dict[str, set[str]] = {}
+                lead, depth = units[i].lead, 0
+                while lead is not None and depth < 3:
+                    for owner, labels in of_unit(lead).items():
+                        inherited.setdefault(owner, set()).update(labels)
+                    lead, depth = units[lead].lead, depth + 1
+                found = self.reach(own, inherited or None, self.opening(text, units[i].start))
+                if found:
+                    reach[i] = found
+        # 4. analyse the passages that can still change a finding, those that can reach a core element first,
+        # in small batches; a safeguard with enough present evidence and all its elements stops asking for more
+        pending = sorted(reach, key=lambda i: (all(level != "core" for level, _ in reach[i].values()), i))
+        hits: dict[str, list[Hit]] = {sid: [] for sid in self.rules}
+        counts = {sid: {"present": 0, "partial": 0} for sid in self.rules}
+        covered: dict[str, set[str]] = {sid: set() for sid in self.rules}
+        analyses: dict[int, Analysis] = {}
+
+        def useful(i: int) -> bool:
+            for sid, (level, elements) in reach[i].items():
+                if counts[sid]["present"] < EVIDENCE_PER_FINDING and (level == "core" or counts[sid]["present"] == 0):
+                    if level == "core" or counts[sid]["partial"] < EVIDENCE_PER_FINDING:
+                        return True
+                if elements - covered[sid]:
+                    return True
+            return False
+
+        while pending:
+            batch = [i for i in pending[:BATCH] if useful(i)]
+            pending = pending[BATCH:]
+            if not batch:
+                continue
+            needed = set(batch)
+            for i in batch:
+                lead, depth = units[i].lead, 0
+                while lead is not None and depth < 3:
+                    needed.add(lead)
+                    of_unit(lead)
+                    lead, depth = units[lead].lead, depth + 1
+            needed -= set(analyses)
+            analyses.update(self.analyse_all(text, units, sorted(needed), words_of, index, parties.defined))
+            for i in batch:
+                analysis = analyses[i]
+                leads, lead = [], units[i].lead
+                while lead is not None and lead in analyses and len(leads) < 3:
+                    leads.append(analyses[lead])
+                    lead = units[lead].lead
+                for sid in reach[i]:
+                    hit = self.judge(self.rules[sid], units[i], i, analysis, leads)
+                    if hit is not None:
+                        hits[sid].append(hit)
+                        if hit.level in counts[sid]:
+                            counts[sid][hit.level] += 1
+                            covered[sid] |= hit.elements
+        findings = {}
+        for sid, rules in self.rules.items():
+            heading = None
+            if not any(h.level in ("present", "partial", "other", "recital") for h in hits[sid]):
+                topics = self.topics[sid]
+                heading = next((j for j, sec in enumerate(sections)
+                                if sec.kind == "heading" and topics & of_section(j).get(sid, set())), None)
+            findings[sid] = self.finding(rules, hits[sid], units, doc, parties, heading)
+        return findings, parties
+
+    def judge(self, rules: Rules, unit: Unit, i: int, a: Analysis, leads: list[Analysis] | None = None) -> Hit | None:
+        """Return this passage's verdict for one safeguard, or None when it says nothing on it.
+
+        Candidate combinations are tried strongest first (core, then downgraded core, then partial); each is
+        judged at its own anchor (its first feature) with the cue that governs it there. A combination that names
+        a cue ("modify+prohibit") needs that cue to be the governing one, not merely somewhere in the sentence."""
+        leads = leads or []
+        own = self._own_features(rules, a)
+        inherited: dict[str, list[tuple[int, int, str]]] = {}
+        for lead in leads:
+            for label, found in self._own_features(rules, lead).items():
+                inherited.setdefault(label, found)
+        labels = set(own) | set(inherited) | {c[2] for c in a.cues}
+        for lead in leads:
+            labels |= {c[2] for c in lead.cues}
+        if a.imperative:
+            labels.add(a.imperative)
+        if "rule" in labels:  # "We do not allow ..." is a prohibition on the users
+            labels.add("prohibit")
+        if any(set(combo) <= labels for combo in rules.exclude):
+            return None
+        if unit.kind == "definition" and rules.modality == "required":
+            return None  # '"Restricted Country" means ...' defines a word, it binds nobody
+        cores = [c for c in rules.core if set(c) <= labels]
+        # a downgrade weakens a core combination only when it shares a feature with it ("use only ... internal")
+        strong = [c for c in cores if not any(set(d) <= labels and (set(d) & set(c)) - RESERVED_LABELS
+                                              for d in rules.downgrade)]
+        candidates = [(c, "present", False) for c in strong]
+        candidates += [(c, "partial", True) for c in cores if c not in strong]
+        candidates += [(c, "partial", False) for c in rules.partial if set(c) <= labels]
+        if not candidates:
+            return None
+        elements = {eid for eid, combos in rules.elements.items() if any(set(c) <= labels for c in combos)}
+        first_other = None
+        for combo, level, downgraded in candidates:
+            rule_ids = sorted({rid for part in combo if part not in RESERVED_LABELS
+                               for _, _, rid in own.get(part, inherited.get(part, []))})
+            if unit.kind in ("heading", "recital"):
+                return Hit(i, unit.kind, combo, rule_ids, "", "", "", elements)
+            hit = self._judge_combo(rules, i, a, leads, own, combo, level, downgraded, rule_ids, elements)
+            if hit is None:
+                continue
+            if hit.level == "other":
+                first_other = first_other or hit
+                continue
+            return hit
+        return first_other
+
+    def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis], own,
+                     combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
+                     elements: set[str]) -> Hit | None:
+        """Return the verdict of one combination at its anchor, or None when its cue or party does not fit."""
+        feature = next(part for part in combo if part not in RESERVED_LABELS)
+        chain = [a] + leads
+        if feature in own:
+            anchor, at = own[feature][0][0], 0
+        else:
+            at = next(k for k, ctx in enumerate(chain) if feature in self._own_features(rules, ctx))
+            anchor = self._own_features(rules, chain[at])[feature][0][0]
+        context = chain[at]
+        cue, subject = self._governing(context, anchor)
+        for lead in chain[at + 1:]:  # no cue here: the sentence that introduces the list governs
+            if cue is not None:
+                break
+            cue, subject = self._governing(lead, len(lead.tokens))
+            if cue is not None:
+                context, anchor = lead, len(lead.tokens)
+        imperative = next((ctx.imperative for ctx in chain if ctx.imperative), "")
+        if cue is None and imperative:
+            cue = (0, 0, imperative, "imperative")
+            subject = subject or "recipient"
+        modality = cue[2] if cue else "none"
+        cue_id = cue[3] if cue else ""
+        if modality == "rule":  # the supplier's house rule binds the users
+            modality, subject = "prohibit", "none"
+        wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
+        if wanted and not any(modality == w or (w == "binding" and modality == "prohibit") for w in wanted):
+            return None
+        # a weak or emptying cue between the governing cue and the feature weakens the duty
+        between = [c for c in context.cues if cue[0] <= c[0] <= anchor] if cue else []
+        empties = [c for c in a.cues if c[2] == "empty"]
+        if empties:
+            modality, cue_id = "empty", empties[0][3]
+        elif any(c[2] == "weak" for c in between):
+            modality, cue_id = "weak", next(c[3] for c in between if c[2] == "weak")
+        role = subject or "none"
+        verdict = self._attribute(rules, role, modality, context, cue, anchor)
+        if verdict == "other":
+            return Hit(i, "other", combo, rule_ids, modality, cue_id, role, elements)
+        if verdict == "none":
+            return None
+        if modality == "none" and rules.modality == "required":
+            return None
+        weak = modality in ("weak", "empty") or verdict == "weak"
+        if weak:
+            if level == "partial" and not downgraded:
+                return None  # a weak duty on a side topic says nothing
+            level = "partial"
+        note = "downgraded" if downgraded else ("weak" if weak else "")
+        return Hit(i, level, combo, rule_ids, modality, cue_id, role, elements, note=note)
+
+    @staticmethod
+    def _own_features(rules: Rules, a: Analysis) -> dict[str, list[tuple[int, int, str]]]:
+        """Return a passage's features for one safeguard, without third-party features that name a party."""
+        feats = a.feats.get(rules.sid, {})
+        if not rules.third_party or not feats:
+            return feats
+        defined = [m for m in a.mentions if m.defined]
+        out = {}
+        for label, found in feats.items():
+            if label in rules.third_party:
+                found = [f for f in found if not any(m.start <= f[1] - 1 < m.end for m in defined)]
+                if not found:
+                    continue
+            out[label] = found
+        return out
+
+    @staticmethod
+    def _governing(a: Analysis, anchor: int):
+        """Return the modality cue that governs token `anchor` and the role of the party it binds."""
+        before = [c for c in a.cues if c[0] <= anchor and c[2] not in SKIPPED_CUES]
+        after = [c for c in a.cues if c[0] > anchor and c[2] not in SKIPPED_CUES]
+        cue = before[-1] if before else (after[0] if after else None)
+        if cue is None:
+            return None, None
+        subject = None
+        for mention in reversed(a.mentions):
+            if mention.end <= cue[0] and not mention.possessive and \
+                    (mention.start == 0 or a.tokens[mention.start - 1].lower_ not in OBJECT_MARKERS):
+                subject = mention.role
+                break
+        if subject is None:  # passive voice: "... may not be assigned by the Licensee"
+            for mention in a.mentions:
+                if mention.start > anchor and mention.start - anchor <= 8 and mention.start > 0 \
+                        and a.tokens[mention.start - 1].lower_ == "by":
+                    subject = mention.role
+                    break
+        return cue, subject
+
+    @staticmethod
+    def _attribute(rules: Rules, role: str, modality: str, a: Analysis, cue, anchor: int) -> str:
+        """Return ok, weak, other (binds the wrong party) or none for a passage's party and modality."""
+        if rules.direction == "duty":
+            if role == "supplier":
+                # the supplier may require the recipient to do it
+                if modality == "right" and cue is not None and \
+                        any(c[2] == "require" and cue[0] <= c[0] <= anchor for c in a.cues):
+                    return "ok"
+                return "other"
+            if modality == "right":
+                return "weak"  # "may ..." is a permission, not a duty
+            return "ok"
+        # right: the supplier (or either party) holds it, or the recipient is bound to submit to it
+        actor = role
+        if cue is not None:  # "shall permit the Licensee to audit": the right belongs to the one permitted
+            inside = [m for m in a.mentions if cue[1] <= m.start < anchor and not m.possessive]
+            if inside and any(t.norm_ in ("permit", "allow", "enable", "authorize", "entitle", "grant", "let")
+                              for t in a.tokens[cue[0]:inside[-1].start]):
+                actor = inside[-1].role
+        if actor == "supplier":
+            return "ok" if modality in ("right", "none") else "none"
+        if actor in ("mutual", "unknown", "none"):
+            return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
+        # the recipient: bound to submit to it, or holding the right itself (the wrong way round)
+        if actor == role and modality in ("binding", "prohibit", "weak", "empty"):
+            return "ok"
+        return "other"
+
+    # -- findings --------------------------------------------------------------------------------------------
+
+    def finding(self, rules: Rules, hits: list[Hit], units: list[Unit], doc: Document, parties: Parties,
+                heading: int | None) -> Finding:
+        """Return the document-level Finding of one safeguard from its passage verdicts."""
+        counted = [h for h in hits if h.level in ("present", "partial")]
+        if not any(h.level == "present" for h in counted):
+            for hit in counted:  # the similarity check may lift a plain partial passage (never a weakened one)
+                if not hit.note:
+                    hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
+                    if hit.fuzzy >= rules.fuzzy_upgrade:
+                        hit.level, hit.note = "present", "paraphrase"
+        present = [h for h in counted if h.level == "present"]
+        partial = [h for h in counted if h.level == "partial"]
+        best = present or partial
+        covered = set().union(*(h.elements for h in counted)) if counted else set()
+        status = "present" if present else "partial" if partial else "missing"
+        best.sort(key=lambda h: (-len(h.elements), h.unit))
+        for hit in best[:EVIDENCE_PER_FINDING]:
+            if not hit.fuzzy:
+                hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
+        evidence, indexes = [], []
+        seen_sections: set[int] = set()
+        for hit in best[:EVIDENCE_PER_FINDING]:
+            unit = units[hit.unit]
+            section = doc.sections[unit.section_pos]
+            evidence.append(self.evidence(doc, unit, section))
+            if unit.section_pos not in seen_sections:
+                seen_sections.add(unit.section_pos)
+                indexes.append(section.index)
+        missing_elements = [e for e in rules.element_ids if e not in covered] if status != "missing" else []
+        if status == "partial":
+            missing_elements = [rules.core_element] + missing_elements
+        total = max(1, len(rules.element_ids))
+        extra = len(covered & set(rules.element_ids)) / total
+        top_fuzzy = max((h.fuzzy for h in best), default=0.0) / 100.0
+        if status == "present":
+            score = 0.7 + 0.2 * extra + 0.1 * top_fuzzy
+        elif status == "partial":
+            score = 0.35 + 0.15 * extra + 0.1 * top_fuzzy
+        else:
+            score = 0.0
+        explanation = self.explain(rules, status, best[0] if best else None, hits, units, doc, parties, heading)
+        return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
+                       section_indexes=indexes)
+
+    @staticmethod
+    def evidence(doc: Document, unit: Unit, section: Section) -> Evidence:
+        """Return the quote of a passage (cut to a readable length) with its location."""
+        start, end = unit.start, unit.end
+        if end - start > QUOTE_CHARS:
+            cut = doc.text.rfind(" ", start, start + QUOTE_CHARS)
+            end = cut if cut > start else start + QUOTE_CHARS
+        text = doc.text[start:end]
+        return Evidence(text, start, end, section_label(section))
+
+    def similarity(self, rules: Rules, passage: str) -> float:
+        """Return the best rapidfuzz similarity (0-100) of a passage to the safeguard's reference wordings."""
+        if not rules.references:
+            return 0.0
+        from rapidfuzz import fuzz, process
+
+        query = normalise_for_fuzz(passage)
+        best = process.extractOne(query, rules.references, scorer=fuzz.token_sort_ratio)
+        return float(best[1]) if best else 0.0
+
+    @staticmethod
+    def explain(rules: Rules, status: str, hit: Hit | None, hits: list[Hit], units: list[Unit], doc: Document,
+                parties: Parties, heading: int | None = None) -> str:
+        """Return one sentence a lawyer can check: the status, the rule that fired and where."""
+        def where(h: Hit) -> str:
+            label = section_label(doc.sections[units[h.unit].section_pos])
+            return f" in {label}" if label else ""
+
+        who = {"recipient": f"the {parties.recipient_term or 'recipient'}", "mutual": "each party",
+               "supplier": f"the {parties.supplier_term or 'supplier'}", "unknown": "a party",
+               "none": "the text"}
+        if hit is not None:
+            rule = f"{rules.sid}.{'core' if hit.combo in rules.core else 'partial'}[{'+'.join(hit.combo)}]"
+            ids = ", ".join(hit.rule_ids[:4])
+            cue = f"'{hit.cue_id}'" if hit.cue_id else "no modal"
+            if status == "present":
+                how = " (paraphrase of the library wording)" if hit.note == "paraphrase" else ""
+                return (f"present: rule {rule} ({ids}) matched{where(hit)}, binding {who.get(hit.role, 'a party')}"
+                        f" ({hit.cue} cue {cue}){how}.")
+            if hit.note == "downgraded":
+                reason = "a downgrading condition (such as a cure period) weakens it"
+            elif hit.cue in ("weak", "empty"):
+                reason = f"the duty is weakened ({hit.cue} cue {cue})"
+            elif hit.role == "recipient" and hit.cue == "right":
+                reason = "it is only a permission ('may')"
+            else:
+                reason = f"the core element '{rules.core_element}' is not there"
+            return f"partial: rule {rule} ({ids}) matched{where(hit)} but {reason}."
+        other = [h for h in hits if h.level == "other"]
+        if other:
+            side = "binds" if rules.direction == "duty" else "gives the right to"
+            party = who["supplier"] if rules.direction == "duty" else who["recipient"]
+            return (f"missing: the only matching text{where(other[0])} {side} {party}, not what the safeguard needs "
+                    f"(rule {rules.sid}.{'+'.join(other[0].combo)}).")
+        if heading is not None:
+            title = doc.sections[heading].text.strip()[:60]
+            return (f"missing: the heading '{title}' names the topic but no text under it binds {who['recipient']} "
+                    f"(no {rules.sid} rule matched with a binding cue).")
+        recital = [h for h in hits if h.level == "recital"]
+        if recital:
+            return f"missing: only a recital{where(recital[0])} mentions it; recitals are not obligations."
+        return f"missing: no passage matched the {rules.sid} rules (safeguards.yaml) with a binding cue."
+
+
+def section_label(section: Section) -> str:
+    """Return how a passage's location is shown: the clause number, else the heading."""
+    return section.number or section.heading or ""
+
+
+def normalise_for_fuzz(text: str) -> str:
+    """Return lowercase words only, for similarity scoring."""
+    return " ".join(WORD_RE.findall(text.lower()))
+
+
+def reference_wordings(library, sid: str, detection: dict) -> list[str]:
+    """Return the reference wordings of a safeguard: its `reference:` strings and the library's own clauses."""
+    texts = [str(r) for r in detection.get("reference") or []]
+    for clause in (library.clauses or {}).values():
+        if clause.provides and clause.provides[0] == sid and clause.expected:
+            texts.extend(p for p in re.split(r"\n\s*\n", clause.expected) if len(p.split()) >= 6)
+    return [normalise_for_fuzz(t) for t in texts if t.strip()]
+
+
+def expand_pattern(pattern: list, limit: int = 20000) -> list[list[str]] | None:
+    """Return the NORM word sequences a fixed pattern matches, or None when it has gaps or other operators."""
+    sequences: list[list[str]] = [[]]
+    for spec in pattern:
+        attrs = set(spec) - {"OP"}
+        if len(attrs) != 1:
+            return None
+        attr = attrs.pop()
+        if attr not in LITERAL_ATTRS:
+            return None
+        value = spec[attr]
+        if isinstance(value, str):
+            words = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
+            words = [str(v) for v in value["IN"]]
+        else:
+            return None
+        if attr in ("ORTH", "TEXT") and any(w != w.lower() for w in words):
+            return None  # case-sensitive ("EAR", not "ear")
+        words = [w.lower() for w in words]
+        op = spec.get("OP")
+        if op not in (None, "?"):
+            return None
+        choices: list[str | None] = list(words) + ([None] if op == "?" else [])
+        sequences = [seq + [w] if w is not None else seq for seq in sequences for w in choices]
+        if len(sequences) > limit:
+            return None
+    unique = {tuple(seq) for seq in sequences if seq}
+    return [list(seq) for seq in sorted(unique)] or None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# entry points
+
+_CACHE: dict[tuple[str, str, str], Detector] = {}
+_DIGESTS: dict[int, tuple[Any, str]] = {}
+
+
+def rules_digest(library) -> str:
+    """Return a digest of a library's detection rules, lexicon and reference wordings (the detector cache key)."""
+    cached = _DIGESTS.get(id(library))
+    if cached is not None and cached[0] is library:
+        return cached[1]
+    payload = {sid: sg.detection for sid, sg in sorted(library.safeguards.items())}
+    lexicon = lexicon_path(library.root)
+    extra = lexicon.read_bytes() if lexicon.is_file() else b""
+    expected = "".join(sorted(c.id + (c.expected or "") for c in (library.clauses or {}).values()))
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode() + extra
+                            + expected.encode()).hexdigest()[:16]
+    _DIGESTS[id(library)] = (library, digest)
+    return digest
+
+
+def get_detector(library) -> Detector:
+    """Return the compiled detector of a library, built once per process and library version."""
+    key = (str(library.root), str(library.version), rules_digest(library))
+    detector = _CACHE.get(key)
+    if detector is None:
+        detector = Detector(library)
+        _CACHE[key] = detector
+    return detector
+
+
+def detect(doc: Document, library) -> tuple[dict[str, Finding], dict[str, Any]]:
+    """Return a Finding per safeguard id and the parties found in the document."""
+    findings, parties = get_detector(library).detect(doc)
+    return findings, parties.to_dict()

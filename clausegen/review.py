@@ -1,0 +1,111 @@
+"""Review a contract: detect the ten safeguards, decide which are required, and return a Review.
+
+Which safeguards are required. When the caller passes `required` (the CLI does, from a profile's risk screen),
+that set is used as is. Otherwise the document type decides, from its title and preamble (the phrases are data in
+clause_library/lexicon.yaml, `doc_types`):
+
+| doc type               | required safeguards                                                               |
+|------------------------|-----------------------------------------------------------------------------------|
+| reseller agreement     | end_use, export_control, data_handling, suspension_termination, transfer_restriction, human_rights, reseller_due_diligence, audit_rights, misuse_reporting |
+| distribution agreement | the same as a reseller agreement                                                  |
+| eula                   | end_use, export_control, data_handling, suspension_termination, transfer_restriction, human_rights, access_control |
+| license agreement      | the eula set plus audit_rights                                                    |
+| terms of service       | the eula set plus misuse_reporting                                                |
+| services agreement     | the eula set plus audit_rights                                                    |
+| supply agreement       | end_use, export_control, data_handling, suspension_termination, transfer_restriction, human_rights, audit_rights, misuse_reporting |
+| acceptable use policy  | end_use, suspension_termination, misuse_reporting, human_rights                   |
+| dpa                    | data_handling, audit_rights                                                       |
+| other                  | end_use, export_control, data_handling, suspension_termination, transfer_restriction, human_rights |
+
+Only contracts that resell or distribute require reseller_due_diligence; a plain EULA does not.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clausegen.model import SAFEGUARD_IDS, Document, Finding, Review
+
+BASE = frozenset({"end_use", "export_control", "data_handling", "suspension_termination", "transfer_restriction",
+                  "human_rights"})
+EULA = BASE | {"access_control"}
+RESALE = BASE | {"reseller_due_diligence", "audit_rights", "misuse_reporting"}
+REQUIRED_BY_TYPE: dict[str, frozenset[str]] = {
+    "reseller agreement": RESALE,
+    "distribution agreement": RESALE,
+    "eula": EULA,
+    "license agreement": EULA | {"audit_rights"},
+    "terms of service": EULA | {"misuse_reporting"},
+    "services agreement": EULA | {"audit_rights"},
+    "supply agreement": BASE | {"audit_rights", "misuse_reporting"},
+    "acceptable use policy": frozenset({"end_use", "suspension_termination", "misuse_reporting", "human_rights"}),
+    "dpa": frozenset({"data_handling", "audit_rights"}),
+    "other": BASE,
+}
+DOC_TYPES = tuple(REQUIRED_BY_TYPE)
+TITLE_CHARS = 600  # the title: the first lines
+PREAMBLE_CHARS = 3000  # the preamble: where "This Distribution Agreement is made ..." sits
+
+
+def detect_doc_type(doc: Document, library) -> str:
+    """Return the document type from its title, else its preamble (phrases from the lexicon's `doc_types`)."""
+    from clausegen.detect import get_detector
+
+    table = get_detector(library).lexicon.get("doc_types") or []
+    text = doc.text
+    for limit in (TITLE_CHARS, PREAMBLE_CHARS):
+        head = " ".join(text[:limit].lower().split())
+        best = None
+        for entry in table:
+            kind = entry.get("type")
+            for phrase in entry.get("phrases") or []:
+                match = re.search(r"(?<![a-z])" + re.escape(str(phrase).lower()) + r"(?![a-z])", head)
+                if match and (best is None or match.start() < best[0]):
+                    best = (match.start(), kind)
+        if best is not None and best[1] in REQUIRED_BY_TYPE:
+            return best[1]
+    return "other"
+
+
+def required_for(doc_type: str) -> frozenset[str]:
+    """Return the safeguards a document type requires when no profile says otherwise."""
+    return REQUIRED_BY_TYPE.get(doc_type, BASE)
+
+
+def review_document(doc: Document, library, required: set[str] | None = None) -> Review:
+    """Return the review of an ingested document: all ten safeguards, in SAFEGUARD_IDS order."""
+    from clausegen.detect import detect
+
+    findings, parties = detect(doc, library)
+    doc_type = detect_doc_type(doc, library)
+    errors = []
+    if required is None:
+        wanted = set(required_for(doc_type))
+    else:
+        wanted = set(required)
+        unknown = sorted(wanted - set(SAFEGUARD_IDS))
+        if unknown:
+            errors.append(f"unknown safeguard ids in required: {', '.join(unknown)}")
+    ordered = []
+    for sid in SAFEGUARD_IDS:
+        finding = findings.get(sid)
+        if finding is None:  # a library without rules for this safeguard
+            finding = Finding(sid, "missing", 0.0, explanation=f"missing: the library has no rules for {sid}.")
+        finding.required = sid in wanted
+        ordered.append(finding)
+    return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors)
+
+
+def review_file(path, library, required: set[str] | None = None) -> Review:
+    """Return the review of a contract file (DOCX, PDF, TXT, MD, HTML); bad input raises IngestError."""
+    from clausegen.ingest import ingest
+
+    return review_document(ingest(Path(path)), library, required)
+
+
+def review_bytes(data: bytes, name: str, library, required: set[str] | None = None) -> Review:
+    """Return the review of a contract given as bytes: a pure function of (bytes, name, library, required)."""
+    from clausegen.ingest import ingest_bytes
+
+    return review_document(ingest_bytes(data, name), library, required)

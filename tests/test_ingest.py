@@ -1,0 +1,763 @@
+"""Tests for clausegen.ingest: real DOCX, PDF, text and HTML files written, read back and checked."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clausegen import ingest as ingest_module
+from clausegen.errors import (
+    CorruptFileError,
+    EncryptedFileError,
+    IngestError,
+    NoTextError,
+    UnsafeFileError,
+    UnsupportedFileError,
+)
+from clausegen.ingest import DEFAULT_LIMITS, MB, Limits, ingest, ingest_bytes
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+
+
+def check_offsets(document) -> None:
+    """Assert the offset invariant and reading order for every section."""
+    previous_end = 0
+    for section in document.sections:
+        assert document.text[section.start:section.end] == section.text
+        assert section.text.strip() == section.text and section.text
+        assert section.start >= previous_end
+        previous_end = section.end
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def numbered_docx(builder):
+    """Build the numbered-contract DOCX used by several tests and return the builder."""
+    b = builder
+    b.abstract_list(100, [("decimal", "%1.", 1), ("decimal", "%1.%2", 1), ("lowerLetter", "(%3)", 1),
+                          ("lowerRoman", "(%4)", 1)])
+    b.abstract_list(200, [("upperRoman", "ARTICLE %1", 1), ("upperLetter", "%2.", 1)])
+    b.abstract_list(300, [("bullet", "•", 1)])
+    b.num(100, 100)
+    b.num(101, 100, {0: 5})  # a second instance of the same list, restarted at 5
+    b.num(200, 200)
+    b.num(300, 300)
+    b.heading("Master Reseller Agreement", 0)
+    b.para("Definitions", num=100, level=0)
+    b.para("In this Agreement:", num=100, level=1)
+    b.para("Product means the Sentinel software;", num=100, level=2)
+    b.para("Reseller means the distributor, and", num=100, level=2)
+    b.para("includes its affiliates;", num=100, level=3)
+    b.para("Headings do not affect interpretation.", num=100, level=1)
+    b.para("Export Control", num=100, level=0, bold=True)
+    b.para("The Reseller shall comply with export control laws.", num=100, level=1)
+    b.para("No re-export to embargoed destinations.", num=100, level=2)
+    b.para("Suspension", num=101, level=0)
+    b.para("General Provisions", num=200, level=0)
+    b.para("Notices shall be in writing.", num=200, level=1)
+    b.para("A bulleted remark.", num=300, level=0)
+    b.para("4.2 Term. The term is one year.")
+    b.para("First numbered by its style.", style="List Number")
+    return b
+
+
+EXPECTED_NUMBERED = [
+    # (number, kind, text, heading)
+    ("", "heading", "Master Reseller Agreement", "Master Reseller Agreement"),
+    ("1", "heading", "1. Definitions", "Definitions"),
+    ("1.1", "paragraph", "1.1 In this Agreement:", "Definitions"),
+    ("(a)", "paragraph", "(a) Product means the Sentinel software;", "Definitions"),
+    ("(b)", "paragraph", "(b) Reseller means the distributor, and", "Definitions"),
+    ("(i)", "paragraph", "(i) includes its affiliates;", "Definitions"),
+    ("1.2", "paragraph", "1.2 Headings do not affect interpretation.", "Definitions"),
+    ("2", "heading", "2. Export Control", "Export Control"),
+    ("2.1", "paragraph", "2.1 The Reseller shall comply with export control laws.", "Export Control"),
+    ("(a)", "paragraph", "(a) No re-export to embargoed destinations.", "Export Control"),
+    ("5", "heading", "5. Suspension", "Suspension"),
+    ("ARTICLE I", "heading", "ARTICLE I General Provisions", "General Provisions"),
+    ("A", "paragraph", "A. Notices shall be in writing.", "General Provisions"),
+    ("", "paragraph", "A bulleted remark.", "General Provisions"),
+    ("4.2", "paragraph", "4.2 Term. The term is one year.", "Term"),
+    ("1", "paragraph", "1. First numbered by its style.", "General Provisions"),  # 4.2 closed by "1"
+]
+
+
+def test_docx_numbering_labels_headings_and_text(docx_builder, tmp_path):
+    path = numbered_docx(docx_builder).save(tmp_path / "numbered.docx")
+    document = ingest(path)
+    check_offsets(document)
+    got = [(s.number, s.kind, s.text, s.heading) for s in document.sections]
+    assert got == EXPECTED_NUMBERED
+    assert document.format == "docx"
+    assert document.text == "\n\n".join(row[2] for row in EXPECTED_NUMBERED)
+
+
+def test_docx_numbering_restart_rules_and_legal_style(docx_builder, tmp_path):
+    b = docx_builder
+    b.abstract_list(10, [
+        ("upperRoman", "%1.", 1),
+        ("decimal", "%1.%2", 1, '<w:isLgl/>'),  # legal style: parent levels shown as decimals
+        ("lowerLetter", "%3)", 1, '<w:lvlRestart w:val="0"/>'),  # never restarts
+        ("decimal", "(%4)", 3),
+    ])
+    b.num(10, 10)
+    for level, text in [(0, "Scope"), (1, "Goods."), (2, "first;"), (3, "starts at three;"), (0, "Price"),
+                        (2, "continues;"), (3, "restarts;"), (1, "Payment.")]:
+        b.para(text, num=10, level=level)
+    document = ingest(b.save(tmp_path / "restart.docx"))
+    assert [s.number for s in document.sections] == ["I", "1.1", "a)", "(3)", "II", "b)", "(3)", "2.1"]
+
+
+def test_docx_section_index_is_the_paragraph_ordinal(docx_builder, tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    path = numbered_docx(docx_builder).save(tmp_path / "numbered.docx")
+    reopened = docx.Document(str(path))
+    paragraphs = list(reopened.element.body.iter(qn("w:p")))
+    document = ingest(path)
+    for section in document.sections:
+        assert Paragraph(paragraphs[section.index], reopened).text in section.text
+
+
+def test_docx_tracked_changes_read_as_accepted(docx_builder, tmp_path):
+    b = docx_builder
+    ins = 'w:id="{}" w:author="Counsel" w:date="2025-01-01T00:00:00Z"'
+    b.raw_para(
+        '<w:r><w:t xml:space="preserve">The Reseller shall </w:t></w:r>'
+        f'<w:ins {ins.format(1)}><w:r><w:t xml:space="preserve">not </w:t></w:r></w:ins>'
+        f'<w:del {ins.format(2)}><w:r><w:delText xml:space="preserve">freely </w:delText></w:r></w:del>'
+        # Some producers leave w:t inside a deletion; it is deleted text all the same.
+        f'<w:del {ins.format(9)}><w:r><w:t xml:space="preserve">openly </w:t></w:r></w:del>'
+        '<w:r><w:t>resell the Product</w:t></w:r>'
+        f'<w:moveFrom {ins.format(3)}><w:r><w:t xml:space="preserve"> to anyone</w:t></w:r></w:moveFrom>'
+        f'<w:moveTo {ins.format(4)}><w:r><w:t xml:space="preserve"> without screening</w:t></w:r></w:moveTo>'
+        '<w:r><w:t>.</w:t></w:r>'
+    )
+    # A paragraph deleted outright (text and paragraph mark) disappears.
+    b.raw_para(
+        f'<w:pPr><w:rPr><w:del {ins.format(5)}/></w:rPr></w:pPr>'
+        f'<w:del {ins.format(6)}><w:r><w:delText>Deleted clause.</w:delText></w:r></w:del>'
+    )
+    # A deleted paragraph mark joins what is left of the paragraph to the next one.
+    b.raw_para(
+        f'<w:pPr><w:rPr><w:del {ins.format(7)}/></w:rPr></w:pPr>'
+        '<w:r><w:t xml:space="preserve">Audit rights survive </w:t></w:r>'
+    )
+    b.para("termination.")
+    # The merged paragraph keeps the list label of the paragraph whose mark survives.
+    b.abstract_list(100, [("decimal", "%1.", 1)])
+    b.num(100, 100)
+    b.raw_para(f'<w:pPr><w:rPr><w:del {ins.format(8)}/></w:rPr></w:pPr><w:r><w:t>The Reseller</w:t></w:r>')
+    b.para("shall keep records.", num=100)
+    document = ingest(b.save(tmp_path / "tracked.docx"))
+    check_offsets(document)
+    assert [s.text for s in document.sections] == [
+        "The Reseller shall not resell the Product without screening.",
+        "Audit rights survive termination.",
+        "1. The Reseller shall keep records.",
+    ]
+    assert document.sections[-1].number == "1"
+    for dropped in ("freely", "openly", "anyone", "Deleted"):
+        assert dropped not in document.text
+
+
+def test_docx_tables_and_frames(docx_builder, tmp_path):
+    b = docx_builder
+    b.para("Schedule 1 lists the Products.")
+    b.table([["Item", "Description"], ["Sentinel", "Video analytics"], ["Falcon", "Drone\u00a0platform"]])
+    b.table([["A boxed clause inside a one-cell table."]])
+    b.para("After the tables.")
+    document = ingest(b.save(tmp_path / "tables.docx"))
+    check_offsets(document)
+    assert [(s.kind, s.text) for s in document.sections] == [
+        ("paragraph", "Schedule 1 lists the Products."),
+        ("table", "Item | Description"),
+        ("table", "Sentinel | Video analytics"),
+        ("table", "Falcon | Drone\u00a0platform"),
+        ("paragraph", "A boxed clause inside a one-cell table."),
+        ("paragraph", "After the tables."),
+    ]
+
+
+def test_docx_footnotes_are_appended_with_the_citing_heading(docx_builder, tmp_path):
+    b = docx_builder
+    b.heading("Export Control", 1)
+    b.footnote("The Reseller shall obtain every export licence.", "See 15 C.F.R. Parts 730-774 (the EAR).")
+    b.heading("Audit", 1)
+    b.footnote("The Company may audit the Reseller.", "Audits at most once a year.")
+    b.footnote("Records are kept.", "Endnotes come after footnotes.", kind="endnote")
+    document = ingest(b.save(tmp_path / "notes.docx"))
+    check_offsets(document)
+    notes = [s for s in document.sections if s.kind == "footnote"]
+    assert [(s.number, s.text, s.heading) for s in notes] == [
+        ("1", "See 15 C.F.R. Parts 730-774 (the EAR).", "Export Control"),
+        ("2", "Audits at most once a year.", "Audit"),
+        ("i", "Endnotes come after footnotes.", "Audit"),  # endnotes are numbered i, ii, ... as Word does
+    ]
+    assert document.sections[-3:] == notes  # after the body
+    assert "The Reseller shall obtain every export licence." in [s.text for s in document.sections]
+
+
+def test_docx_line_breaks_tabs_and_hyperlinks(docx_builder, tmp_path):
+    b = docx_builder
+    b.raw_para(
+        '<w:r><w:t>Name:</w:t><w:tab/><w:t>Acme</w:t><w:br/><w:t xml:space="preserve">  Second   line</w:t></w:r>'
+        '<w:hyperlink w:anchor="x"><w:r><w:t xml:space="preserve"> linked</w:t></w:r></w:hyperlink>'
+        '<w:r><w:br w:type="page"/><w:t xml:space="preserve"> text</w:t></w:r>'
+    )
+    document = ingest(b.save(tmp_path / "breaks.docx"))
+    assert [s.text for s in document.sections] == ["Name: Acme\nSecond line linked text"]
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_pdf_cleanup_headers_footers_hyphens_pages(pdf_maker):
+    pages = [
+        [
+            ["1. Export Control. The Reseller shall ensure compli-", "ance with all export control laws and shall",
+             "not re-export the Product."],
+            ["2. Audit. The Company may audit the Reseller on reasonable notice, and the Reseller shall not"],
+        ],
+        [
+            ["sell to sanctioned persons."],
+            ["3. Human Rights. The Reseller shall respect human rights and shall not sell to end",
+             "users engaged in surveil-", "lance of journalists."],
+        ],
+        [["4. Termination. The Company may terminate this Agreement."]],
+    ]
+    data = pdf_maker(pages, header="NORTHWIND CONFIDENTIAL - RESELLER AGREEMENT", footer=True)
+    document = ingest_bytes(data, "reseller.pdf")
+    check_offsets(document)
+    assert document.format == "pdf"
+    assert [(s.number, s.page, s.heading) for s in document.sections] == [
+        ("1", 1, "Export Control"),
+        ("2", 1, "Audit"),
+        ("3", 2, "Human Rights"),
+        ("4", 3, "Termination"),
+    ]
+    text = document.text
+    assert "ensure compliance with all export control laws and shall not re-export the Product." in text
+    assert "surveillance of journalists" in text
+    assert "the Reseller shall not sell to sanctioned persons." in text  # joined across the page break
+    assert "NORTHWIND" not in text and "Page 1 of 3" not in text and "of 3" not in text
+
+
+@pytest.mark.parametrize(
+    "lines, vocabulary, joined",
+    [
+        (["ensure compli-", "ance with"], set(), "ensure compliance with"),
+        (["a non-", "exclusive licence"], set(), "a non-exclusive licence"),  # a compound stem keeps its hyphen
+        (["a joint-", "stock company"], {"joint-stock"}, "a joint-stock company"),  # spelled so elsewhere
+        (["send an e-", "mail"], {"email"}, "send an email"),
+        (["send an e-", "mail"], {"e-mail"}, "send an e-mail"),
+        (["a cross-", "border sale"], {"crossborder"}, "a crossborder sale"),  # the document's spelling wins
+        (["end-to-", "end encryption"], set(), "end-to-end encryption"),  # already hyphenated
+        (["Section 4 -", "and more"], set(), "Section 4 - and more"),
+        (["export-", "Control Laws"], set(), "export- Control Laws"),  # a capital is no word continuation
+    ],
+)
+def test_pdf_line_joining_and_hyphens(lines, vocabulary, joined):
+    assert ingest_module._join_pdf_lines(lines, vocabulary) == joined
+
+
+def test_pdf_hanging_indent_labels_join_their_text(pdf_maker):
+    pages = [[["1.1 In this Agreement the following words have these meanings:"],
+              [("(a)", '"Product" means the Sentinel software;')],
+              [("(b)", '"Territory" means Examplestan.')]]]
+    document = ingest_bytes(pdf_maker(pages), "defs.pdf")
+    assert [(s.number, s.text) for s in document.sections] == [
+        ("1.1", "1.1 In this Agreement the following words have these meanings:"),
+        ("(a)", '(a) "Product" means the Sentinel software;'),
+        ("(b)", '(b) "Territory" means Examplestan.'),
+    ]
+
+
+def test_pdf_owner_password_only_is_readable(pdf_maker):
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    data = pdf_maker([[["Owner-locked but readable."]]], encrypt=StandardEncryption("", ownerPassword="owner"))
+    assert ingest_bytes(data, "owner.pdf").text == "Owner-locked but readable."
+
+
+def test_pdf_page_limit(pdf_maker):
+    data = pdf_maker([[["Page one."]], [["Page two."]], [["Page three."]]])
+    assert len(ingest_bytes(data, "three.pdf", Limits(max_pdf_pages=3)).sections) == 3
+    with pytest.raises(UnsafeFileError) as info:
+        ingest_bytes(data, "three.pdf", Limits(max_pdf_pages=2))
+    assert str(info.value) == "three.pdf: too many pages (3 > 2 limit)"
+
+
+# ---------------------------------------------------------------- text, Markdown, HTML
+
+CLAUSES = "1. Export Control. The Customer’s duties (§ 4) apply – see “Annex”.\n\n2. Audit. Café audits.\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        CLAUSES.encode("utf-8"),
+        CLAUSES.encode("utf-8-sig"),
+        CLAUSES.encode("utf-16"),  # with BOM
+        b"\xfe\xff" + CLAUSES.encode("utf-16-be"),
+        CLAUSES.encode("utf-16-le"),  # no BOM: found by the alternating NULs
+        CLAUSES.encode("utf-16-be"),
+        CLAUSES.encode("cp1252"),
+        CLAUSES.replace("\n", "\r\n").encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom", "utf-16-be-bom", "utf-16-le", "utf-16-be", "cp1252", "cp1252-crlf"],
+)
+def test_text_encodings(data):
+    document = ingest_bytes(data, "clauses.txt")
+    check_offsets(document)
+    assert document.text == CLAUSES
+    assert [(s.number, s.heading) for s in document.sections] == [("1", "Export Control"), ("2", "Audit")]
+
+
+HARD_WRAPPED = """MASTER RESELLER AGREEMENT
+
+ARTICLE V
+EXPORT CONTROL
+
+5.1 The Reseller shall comply with all export control laws
+and shall not export the Products to any embargoed country.
+5.2 The Reseller shall screen each end user against:
+(a) the Entity List; and
+(b) the SDN List.
+
+Section 4 shall survive termination of this Agreement and
+Section 6 applies as well.
+
+12. Export Control.
+The obligations in this clause are material.
+
+Limitation of Liability
+Neither party excludes liability for fraud.
+"""
+
+
+def test_text_sections_numbers_and_headings():
+    document = ingest_bytes(HARD_WRAPPED.encode(), "wrapped.txt")
+    check_offsets(document)
+    got = [(s.kind, s.number, s.heading, s.text.split("\n")[0]) for s in document.sections]
+    assert got == [
+        ("heading", "", "MASTER RESELLER AGREEMENT", "MASTER RESELLER AGREEMENT"),
+        ("heading", "ARTICLE V", "EXPORT CONTROL", "ARTICLE V"),
+        ("paragraph", "5.1", "EXPORT CONTROL", "5.1 The Reseller shall comply with all export control laws"),
+        ("paragraph", "5.2", "EXPORT CONTROL", "5.2 The Reseller shall screen each end user against:"),
+        ("paragraph", "(a)", "EXPORT CONTROL", "(a) the Entity List; and"),
+        ("paragraph", "(b)", "EXPORT CONTROL", "(b) the SDN List."),
+        ("paragraph", "", "EXPORT CONTROL", "Section 4 shall survive termination of this Agreement and"),
+        ("heading", "12", "Export Control", "12. Export Control."),
+        ("paragraph", "", "Export Control", "The obligations in this clause are material."),
+        ("heading", "", "Limitation of Liability", "Limitation of Liability"),
+        ("paragraph", "", "Limitation of Liability", "Neither party excludes liability for fraud."),
+    ]
+    assert document.sections[2].text.endswith("embargoed country.")  # wrapped lines stay one section
+    assert document.sections[1].text == "ARTICLE V\nEXPORT CONTROL"
+
+
+def test_text_wide_gaps_and_page_numbers_of_converted_pdfs():
+    # PDF-to-text conversions (as in CUAD) put a page's paragraphs on one line separated by runs of spaces.
+    line = "1. DEFINITIONS.     1.1. Terms. Words have meanings.     1.2. Export. The Reseller shall comply with"
+    text = line + "     7\n\n\n\n     export laws.     2. AUDIT.\n"
+    document = ingest_bytes(text.encode(), "cuad.txt")
+    check_offsets(document)
+    assert [(s.number, s.heading, s.text) for s in document.sections] == [
+        ("1", "DEFINITIONS", "1. DEFINITIONS."),
+        ("1.1", "Terms", "1.1. Terms. Words have meanings."),
+        ("1.2", "Export", "1.2. Export. The Reseller shall comply with     7\n\n\n\n     export laws."),
+        ("2", "AUDIT", "2. AUDIT."),
+    ]
+
+
+def test_markdown_headings():
+    text = (
+        "# Reseller Terms\n\nIntro text.\n\n## 4. Export control obligations\n\n"
+        "- Screen every customer.\n- Keep records.\n"
+    )
+    document = ingest_bytes(text.encode(), "terms.md")
+    check_offsets(document)
+    assert document.format == "md"
+    assert [(s.kind, s.number, s.heading, s.text) for s in document.sections] == [
+        ("heading", "", "Reseller Terms", "# Reseller Terms"),
+        ("paragraph", "", "Reseller Terms", "Intro text."),
+        ("heading", "4", "Export control obligations", "## 4. Export control obligations"),
+        ("paragraph", "", "Export control obligations", "- Screen every customer."),
+        ("paragraph", "", "Export control obligations", "- Keep records."),
+    ]
+
+
+HTML = """<!DOCTYPE html><html><head><title>Ignored title</title><style>p {color: red}</style>
+<script>var secret = "do not show";</script>
+<body><h2>Export Control</h2>
+<p>The Reseller &amp; its affiliates shall comply<br>with export laws.</p>
+<ul><li>Screen customers.</li><li>Keep records for <b>five</b> years.</li></ul>
+<table><tr><th>Item</th><th>Country</th></tr><tr><td>Sentinel</td><td>Examplestan</td></tr></table>
+<div>12.1 Audit. The Company may audit.</div><noscript>Enable JS</noscript>
+</body></html>"""
+
+
+def test_html_blocks():
+    document = ingest_bytes(HTML.encode(), "terms.html")
+    check_offsets(document)
+    assert document.format == "html"
+    assert [(s.kind, s.number, s.heading, s.text) for s in document.sections] == [
+        ("heading", "", "Export Control", "Export Control"),
+        ("paragraph", "", "Export Control", "The Reseller & its affiliates shall comply\nwith export laws."),
+        ("paragraph", "", "Export Control", "Screen customers."),
+        ("paragraph", "", "Export Control", "Keep records for five years."),
+        ("table", "", "Export Control", "Item | Country"),
+        ("table", "", "Export Control", "Sentinel | Examplestan"),
+        ("paragraph", "12.1", "Audit", "12.1 Audit. The Company may audit."),
+    ]
+    for hidden in ("Ignored title", "secret", "color", "Enable JS"):
+        assert hidden not in document.text
+
+
+def test_html_without_closing_head_and_with_declared_charset():
+    page = '<html><head><meta charset="windows-1252"><title>t</title><body><p>Caf\xe9 terms \x96 apply.</p>'
+    document = ingest_bytes(page.encode("latin-1"), "page.htm")
+    assert document.text == "Café terms – apply."
+
+
+# ---------------------------------------------------------------- identity, purity, errors
+
+
+def test_ingest_path_equals_ingest_bytes_and_sha256(tmp_path):
+    import hashlib
+
+    path = tmp_path / "c.txt"
+    path.write_bytes(CLAUSES.encode())
+    from_path = ingest(path)
+    assert from_path == ingest_bytes(CLAUSES.encode(), str(path))
+    assert from_path.path == str(path)
+    assert from_path.sha256 == hashlib.sha256(CLAUSES.encode()).hexdigest()
+    assert ingest_bytes(CLAUSES.encode(), "other.txt").sections == from_path.sections
+
+
+def docx_bytes(files: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    """Return a zip archive holding `files`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def document_xml(body: str, prolog: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0"?>{prolog}<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+        f'main"><w:body>{body}</w:body></w:document>'
+    ).encode()
+
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE w:document [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+    + "]>"
+)
+XXE = '<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def nested(depth: int) -> str:
+    return "<w:p>" + "<w:customXml>" * depth + "</w:customXml>" * depth + "</w:p>"
+
+
+def lying_zip() -> bytes:
+    """Return a DOCX-like zip whose document part declares 100 bytes but inflates to far more."""
+    real = document_xml("<w:p><w:r><w:t>" + "A" * 50_000 + "</w:t></w:r></w:p>")
+    data = bytearray(docx_bytes({"word/document.xml": real}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml")
+    size = len(real).to_bytes(4, "little")
+    fake = (100).to_bytes(4, "little")
+    # Patch the uncompressed size in the local header (offset 22) and the central directory entry.
+    data[info.header_offset + 22:info.header_offset + 26] = fake
+    central = bytes(data).rindex(b"PK\x01\x02")
+    assert data[central + 24:central + 28] == size
+    data[central + 24:central + 28] = fake
+    return bytes(data)
+
+
+def encrypted_entry_zip() -> bytes:
+    """Return a zip whose only entry carries the "encrypted" flag (zipfile cannot write encrypted entries)."""
+    data = bytearray(docx_bytes({"word/document.xml": document_xml("")}))
+    data[6] |= 0x1  # local header general-purpose flags
+    central = bytes(data).rindex(b"PK\x01\x02")
+    data[central + 8] |= 0x1  # central directory general-purpose flags
+    return bytes(data)
+
+
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+def bad_inputs():
+    """Return (name, data, limits, error class, expected message or message prefix ending in '...')."""
+    big_part = document_xml("<w:p><w:r><w:t>" + " " * (5 * MB) + "x</w:t></w:r></w:p>")
+    small_limit = Limits(max_unzipped_bytes=1 * MB)
+    return [
+        ("contract.xyz", b"text", DEFAULT_LIMITS, UnsupportedFileError, "contract.xyz: unsupported file type '.xyz'"),
+        ("x.txt", b"", DEFAULT_LIMITS, NoTextError, "x.txt: empty file"),
+        ("x.docx", b"", DEFAULT_LIMITS, NoTextError, "x.docx: empty file"),
+        ("blank.txt", b" \n\t\n  ", DEFAULT_LIMITS, NoTextError, "blank.txt: empty file (only whitespace)"),
+        ("x.txt", random.Random(7).randbytes(4096), DEFAULT_LIMITS, UnsupportedFileError,
+         "x.txt: binary data, not text"),
+        ("x.md", b"\x00\x01\x02\x03binary\x04\x05\x06\x07" * 50, DEFAULT_LIMITS, UnsupportedFileError,
+         "x.md: binary data, not text"),
+        ("x.docx", PDF_BYTES, DEFAULT_LIMITS, UnsupportedFileError, "x.docx: not a DOCX file (looks like a PDF)"),
+        ("x.docx", b"Just a contract in plain text.", DEFAULT_LIMITS, UnsupportedFileError,
+         "x.docx: not a DOCX file (looks like text)"),
+        ("x.docx", OLE2 + "EncryptionInfo".encode("utf-16-le"), DEFAULT_LIMITS, EncryptedFileError,
+         "x.docx: password-protected Office file"),
+        ("x.docx", OLE2, DEFAULT_LIMITS, EncryptedFileError, "x.docx: password-protected Office file..."),
+        ("x.docx", b"PK\x03\x04" + b"\x00garbage" * 20, DEFAULT_LIMITS, CorruptFileError,
+         "x.docx: corrupt zip archive..."),
+        ("x.docx", docx_bytes({"word/other.xml": b"<a/>"}), DEFAULT_LIMITS, CorruptFileError,
+         "x.docx: missing word/document.xml"),
+        ("x.docx", docx_bytes({"word/document.xml": b"<w:document><unclosed>"}), DEFAULT_LIMITS, CorruptFileError,
+         "x.docx: malformed XML in word/document.xml..."),
+        ("x.docx", docx_bytes({"word/document.xml": big_part}), DEFAULT_LIMITS, UnsafeFileError,
+         "x.docx: zip bomb refused (word/document.xml compression ratio..."),
+        ("x.docx", docx_bytes({"word/document.xml": big_part}, zipfile.ZIP_STORED), small_limit, UnsafeFileError,
+         "x.docx: zip bomb refused (word/document.xml inflates past 1 MB)"),
+        ("x.docx", docx_bytes({f"word/media/{i}.bin": bytes(600_000) for i in range(2)} | {
+            "word/document.xml": document_xml("")}, zipfile.ZIP_STORED), small_limit, UnsafeFileError,
+         "x.docx: zip bomb refused (parts inflate to 1.1 MB in total, past 1 MB)"),
+        ("x.docx", docx_bytes({f"p{i}": b"" for i in range(20)}), Limits(max_zip_entries=10), UnsafeFileError,
+         "x.docx: zip bomb refused (20 entries > 10 limit)"),
+        ("x.docx", lying_zip(), DEFAULT_LIMITS, IngestError, "x.docx: ..."),
+        ("x.docx", encrypted_entry_zip(), DEFAULT_LIMITS, EncryptedFileError,
+         "x.docx: password-protected zip archive (word/document.xml is encrypted)"),
+        ("x.docx", docx_bytes({"word/document.xml": document_xml("<w:p/>", BILLION_LAUGHS)}), DEFAULT_LIMITS,
+         UnsafeFileError, "x.docx: XML entity declarations refused in word/document.xml"),
+        ("x.docx", docx_bytes({"word/document.xml": document_xml("<w:p/>", XXE)}), DEFAULT_LIMITS,
+         UnsafeFileError, "x.docx: XML entity declarations refused in word/document.xml"),
+        ("x.docx", docx_bytes({"word/document.xml": document_xml(nested(220))}), DEFAULT_LIMITS, UnsafeFileError,
+         "x.docx: XML nesting too deep in word/document.xml (more than 200 levels)"),
+        ("x.docx", docx_bytes({"word/document.xml": document_xml(nested(5000))}), DEFAULT_LIMITS, UnsafeFileError,
+         "x.docx: XML nesting too deep in word/document.xml..."),
+        ("x.docx", docx_bytes({"word/document.xml": document_xml("<w:p/>")}), DEFAULT_LIMITS, NoTextError,
+         "x.docx: no text in document"),
+        ("x.pdf", docx_bytes({"word/document.xml": b"<a/>"}), DEFAULT_LIMITS, UnsupportedFileError,
+         "x.pdf: not a PDF file (looks like a DOCX or zip archive)"),
+        ("x.pdf", b"A contract, in words.", DEFAULT_LIMITS, UnsupportedFileError,
+         "x.pdf: not a PDF file (looks like text)"),
+        ("x.pdf", PDF_BYTES, DEFAULT_LIMITS, CorruptFileError, "x.pdf: malformed PDF..."),
+        ("x.txt", PDF_BYTES, DEFAULT_LIMITS, UnsupportedFileError, "x.txt: not a text file (looks like a PDF)"),
+        ("x.html", OLE2, DEFAULT_LIMITS, UnsupportedFileError,
+         "x.html: not a text file (looks like an Office OLE2 file)"),
+        ("x.txt", b"a" * 101, Limits(max_file_bytes=100), UnsafeFileError,
+         "x.txt: file too large (101 bytes > 100 bytes limit)"),
+    ]
+
+
+@pytest.mark.parametrize("name, data, limits, error, message", bad_inputs())
+def test_bad_inputs_raise_one_line_ingest_errors(name, data, limits, error, message):
+    with pytest.raises(error) as info:
+        ingest_bytes(data, name, limits)
+    text = str(info.value)
+    assert "\n" not in text and text.startswith(f"{name}: ")
+    if message.endswith("..."):
+        assert text.startswith(message[:-3])
+    else:
+        assert text == message
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "no text", "truncated"])
+def test_bad_pdfs(pdf_maker, kind):
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    if kind == "encrypted":
+        data, error, message = (pdf_maker([[["Secret terms."]]], encrypt=StandardEncryption("secret")),
+                                EncryptedFileError, "contract.pdf: encrypted PDF (password required)")
+    elif kind == "no text":
+        data, error, message = (pdf_maker([[["Scanned."]]], draw_text=False), NoTextError,
+                                "contract.pdf: no text layer (scanned?)")
+    else:
+        full = pdf_maker([[["Clause one of a longer contract."]]])
+        data, error, message = full[: len(full) // 3], CorruptFileError, "contract.pdf: malformed PDF ("
+    with pytest.raises(error) as info:
+        ingest_bytes(data, "contract.pdf")
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_size_is_checked_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 2048)
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    with pytest.raises(UnsafeFileError) as info:
+        ingest(path, Limits(max_file_bytes=1024))
+    assert str(info.value) == f"{path}: file too large (2048 bytes > 1024 bytes limit)"
+    assert opened == []
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(IngestError, match=r"nope\.txt: file not found$"):
+        ingest(tmp_path / "nope.txt")
+    with pytest.raises(IngestError, match="is a directory"):
+        ingest(tmp_path)
+
+
+def test_unexpected_parser_exceptions_are_wrapped(monkeypatch):
+    def boom(*args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(ingest_module, "_sections_from_text", boom)
+    with pytest.raises(CorruptFileError) as info:
+        ingest_bytes(b"Some text.", "x.txt")
+    assert str(info.value) == "x.txt: cannot parse file (KeyError: 'boom')"
+
+
+@pytest.mark.parametrize(
+    "value, fmt, label",
+    [(1, "decimal", "1"), (27, "lowerLetter", "aa"), (28, "upperLetter", "BB"), (4, "lowerRoman", "iv"),
+     (1999, "upperRoman", "MCMXCIX"), (7, "decimalZero", "07"), (22, "ordinal", "22nd"), (13, "ordinal", "13th")],
+)
+def test_number_formats(value, fmt, label):
+    assert ingest_module._format_number(value, fmt) == label
+
+
+# ---------------------------------------------------------------- properties
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400), st.sampled_from(["txt", "md"]))
+def test_any_text_ingests_with_exact_offsets(text, ext):
+    try:
+        document = ingest_bytes(text.encode("utf-8"), f"h.{ext}")
+    except (NoTextError, UnsupportedFileError):
+        return
+    check_offsets(document)
+    assert document.text == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600), st.sampled_from(["docx", "pdf", "txt", "html"]),
+       st.sampled_from([b"", b"PK\x03\x04", b"%PDF-1.4\n"]))
+def test_any_bytes_raise_only_ingest_errors(data, ext, prefix):
+    try:
+        document = ingest_bytes(prefix + data, f"h.{ext}")
+    except IngestError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(f"h.{ext}: ")
+        return
+    check_offsets(document)
+
+
+# ---------------------------------------------------------------- the sample contracts in the repository
+
+
+def sample_files():
+    folder = REPO / "contract_samples" / "contracts"
+    return sorted(p for p in folder.glob("*.*") if p.suffix in (".txt", ".docx", ".pdf"))
+
+
+@pytest.mark.parametrize("path", sample_files(), ids=lambda p: p.name)
+def test_sample_contracts_keep_every_evidence_quote(path):
+    document = ingest(path)
+    check_offsets(document)
+    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+    text = norm(document.text)
+    for safeguard, entry in expected["safeguards"].items():
+        if entry.get("evidence"):
+            assert norm(entry["evidence"]) in text, safeguard
+
+
+# ---------------------------------------------------------------- the shared corpus
+
+
+def reference_lines(path: Path) -> list[str]:
+    return [line for line in (norm(raw) for raw in path.read_text(encoding="utf-8").split("\n")) if line]
+
+
+def output_lines(document, reference: set[str]) -> list[str]:
+    """Return the document's lines; a line with an automatic list label is compared without it, as the
+    reference (python-docx paragraph text) has no labels."""
+    lines = []
+    for section in document.sections:
+        for k, raw in enumerate(section.text.split("\n")):
+            line = norm(raw)
+            if k == 0 and section.number and line not in reference:
+                label, _, rest = line.partition(" ")
+                if label.rstrip(".") == section.number and rest:
+                    line = rest
+            lines.append(line)
+    return lines
+
+
+DOCX_CORPUS = sorted((CORPUS / "agreements" / "docx").glob("*.docx")) if CORPUS.is_dir() else []
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", DOCX_CORPUS, ids=lambda p: p.name)
+def test_corpus_docx_matches_reference_text(path):
+    """Every reference line is produced and every produced line is in the reference (line-set recall and
+    precision >= 0.99 after whitespace normalisation; measured: 1.000 and 1.000 on all seven files)."""
+    document = ingest(path)
+    check_offsets(document)
+    reference = reference_lines(path.with_name(path.stem + ".reference.txt"))
+    ref_set = set(reference)
+    mine = output_lines(document, ref_set)
+    mine_set = set(mine)
+    recall = sum(line in mine_set for line in reference) / len(reference)
+    precision = sum(line in ref_set for line in mine) / len(mine)
+    assert recall >= 0.99 and precision >= 0.99, (recall, precision)
+
+
+def test_corpus_docx_count():
+    if CORPUS.is_dir():
+        assert len(DOCX_CORPUS) == 7
+
+
+PDF_CORPUS = (
+    sorted((CORPUS / "agreements" / "pdf").glob("*.pdf")) + sorted((CORPUS / "cuad" / "pdf_sample").glob("*.pdf"))
+    if CORPUS.is_dir() else []
+)
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", PDF_CORPUS, ids=lambda p: p.stem[:40])
+def test_corpus_pdfs_ingest_with_pages(path):
+    """Each PDF ingests with page numbers, and its words are those of the reference text (CUAD's TXT of the same
+    contract, or the DOCX reference for the Textel PDFs), compared as bags of words: recall >= 0.93 (measured
+    0.957-1.000; the references keep the running headers and page numbers ingestion drops) and precision >= 0.99
+    (measured 0.998-1.000)."""
+    document = ingest(path)
+    check_offsets(document)
+    pages = [s.page for s in document.sections]
+    assert all(isinstance(p, int) and p >= 1 for p in pages) and pages == sorted(pages)
+    assert max(pages) >= 2 and len(document.sections) > 20
+    cuad_text = CORPUS / "cuad" / "texts" / f"{path.stem}.txt"
+    if not cuad_text.exists():
+        cuad_text = CORPUS / "agreements" / "docx" / f"{path.stem}.reference.txt"
+    words = Counter(re.findall(r"\w+", document.text.lower()))
+    reference = Counter(re.findall(r"\w+", cuad_text.read_text(encoding="utf-8").lower()))
+    common = sum((words & reference).values())
+    recall, precision = common / sum(reference.values()), common / sum(words.values())
+    assert recall >= 0.93 and precision >= 0.99, (recall, precision)
+
+
+def test_corpus_pdf_count():
+    if CORPUS.is_dir():
+        assert len(PDF_CORPUS) == 17
