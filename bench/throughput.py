@@ -86,12 +86,45 @@ def cli_rerun(corpus: Path, outdir: Path, jobs: int | None) -> tuple[float, str]
     return elapsed, done.stdout
 
 
+def profile_review(paths: list[Path], library, every: int) -> None:
+    """Profile review_bytes in this process on every `every`-th file (pyinstrument if installed, else cProfile)."""
+    from clausegen.review import review_bytes
+
+    review_bytes(b"This Agreement is made between the Supplier and the Customer.", "warmup.txt", library)
+    sample = [(p.read_bytes(), p.name) for p in paths[::every]]
+    started = time.perf_counter()
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for data, name in sample:
+            review_bytes(data, name, library)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    else:
+        profiler = Profiler(interval=0.002)
+        profiler.start()
+        for data, name in sample:
+            review_bytes(data, name, library)
+        profiler.stop()
+        print(profiler.output_text(unicode=False, color=False))
+    elapsed = time.perf_counter() - started
+    print(f"profiled {len(sample)} files ({sum(len(d) for d, _ in sample) / 1e6:.1f} MB) in one process: "
+          f"{elapsed / max(1, len(sample)):.3f} s per file")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", required=True, type=Path, help="folder of contracts (e.g. ../shared/corpus/cuad/texts)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--out", type=Path, default=None, help="audit output folder (default: a temporary folder)")
     parser.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
+    parser.add_argument("--profile", type=int, metavar="K", default=0,
+                        help="only profile the reviewer in one process on every K-th file, then stop")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         parser.error(f"{args.corpus}: not a folder")
@@ -101,6 +134,9 @@ def main() -> int:
 
     library = load_library()
     paths = contract_files(args.corpus)
+    if args.profile:
+        profile_review(paths, library, args.profile)
+        return 0
     size = sum(p.stat().st_size for p in paths)
     regex_scan(paths)  # warm the page cache so that neither side pays for the disk
     regex_seconds, matches = regex_scan(paths)

@@ -624,12 +624,12 @@ class _Pool:
     its queue. A worker past `timeout + grace` is killed and replaced; its head task becomes a timeout row and the
     rest are sent again. A worker that dies (segfault, OOM killer) is handled the same way."""
 
-    def __init__(self, jobs, library, required, engine, timeout, max_bytes, on_result, on_tick):
+    def __init__(self, jobs, library, required, engine, timeout, max_bytes, on_result, on_tick, on_ready=None):
         self.ctx = _mp_context((engine or DEFAULT_ENGINE).partition(":")[0])
         self.jobs, self.library, self.required, self.engine = jobs, library, required, engine
         self.timeout, self.max_bytes = timeout, max_bytes
         self.grace = max(1.0, 0.5 * timeout)
-        self.on_result, self.on_tick = on_result, on_tick
+        self.on_result, self.on_tick, self.on_ready = on_result, on_tick, on_ready
         self.workers: list[_Worker] = []
         self.pending: deque[_Task] = deque()
         self.ever_ready = False
@@ -672,6 +672,8 @@ class _Pool:
     def _handle(self, worker: _Worker, message: tuple) -> None:
         kind = message[0]
         if kind == "ready":
+            if not self.ever_ready and self.on_ready is not None:
+                self.on_ready()
             worker.ready = self.ever_ready = True
         elif kind == "failed":
             raise ClausegenError(f"audit workers cannot start: {message[1]}")
@@ -754,6 +756,7 @@ class _Pool:
 class _Progress:
     def __init__(self, total: int, cached: int, jobs: int, mode: bool | None):
         self.total, self.done, self.started = total, 0, time.monotonic()
+        self.first_ready: float | None = None
         self.interval = float(os.environ.get("CLAUSEGEN_PROGRESS_SECONDS", "5"))
         self.last_line = self.started
         self.last_refresh = 0.0
@@ -780,8 +783,15 @@ class _Progress:
             print(f"audit: {total} file{'s' if total != 1 else ''} to review ({cached} from cache), "
                   f"{jobs} worker{'s' if jobs != 1 else ''}", file=sys.stderr, flush=True)
 
+    def begin(self) -> None:
+        """The first worker is ready: measure the rate (and so the ETA) from now, not from start-up."""
+        if self.first_ready is None:
+            self.first_ready = time.monotonic()
+
     def rate(self) -> float:
-        elapsed = time.monotonic() - self.started
+        if self.first_ready is None:
+            return 0.0
+        elapsed = time.monotonic() - self.first_ready
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def advance(self) -> None:
@@ -794,14 +804,18 @@ class _Progress:
         rate = self.rate()
         if self.bar is not None:
             if force or now - self.last_refresh >= 0.1:
-                self.bar.update(self.task, completed=self.done, rate=f"{rate:.1f} files/s")
+                text = "starting workers" if self.first_ready is None else f"{rate:.1f} files/s"
+                self.bar.update(self.task, completed=self.done, rate=text)
                 self.bar.refresh()
                 self.last_refresh = now
         elif force or now - self.last_line >= self.interval:
-            eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-            eta_text = f"ETA {eta:.0f} s" if eta == eta else "ETA unknown"
-            print(f"audit: {self.done}/{self.total} files reviewed ({rate:.1f} files/s, {eta_text})",
-                  file=sys.stderr, flush=True)
+            if self.first_ready is None:
+                print(f"audit: starting workers ({now - self.started:.0f} s)", file=sys.stderr, flush=True)
+            else:
+                eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+                eta_text = f"ETA {eta:.0f} s" if eta == eta else "ETA unknown"
+                print(f"audit: {self.done}/{self.total} files reviewed ({rate:.1f} files/s, {eta_text})",
+                      file=sys.stderr, flush=True)
             self.last_line = now
 
     def close(self) -> None:
@@ -954,7 +968,7 @@ def run_audit(folder, outdir, library, jobs: int | None = None, required: set[st
                 loaded = _loaded(library)
                 cache.remember_library_info(keyspace[0], library_info(loaded))
                 _prewarm_reports()
-                pool = _Pool(jobs, loaded, required, engine, timeout, max_bytes, on_result, bar.tick)
+                pool = _Pool(jobs, loaded, required, engine, timeout, max_bytes, on_result, bar.tick, bar.begin)
                 pool.run(tasks)
         except KeyboardInterrupt:
             bar.close()

@@ -5,7 +5,6 @@ fault test (1,000 files, 10% broken, killed part way and resumed)."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import signal
@@ -340,7 +339,7 @@ def _check_exactly_once(out: Path, folder: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_resume_after_kill_9(tmp_path):
+def test_resume_after_kill_9(tmp_path, capsys):
     folder = tmp_path / "in"
     write_contracts(folder, 240, size=8_000)
     out = tmp_path / "out"
@@ -349,17 +348,15 @@ def test_resume_after_kill_9(tmp_path):
     assert not (out / "results.jsonl").exists()  # reports are written only at the end
     before = _reviews(out / "cache.sqlite")
     assert len(before) >= 25
-    done = subprocess.run([sys.executable, "-m", "clausegen", "audit", str(folder), "-o", str(out), "--jobs", "2"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert f"{len(before)} from cache" in done.stdout
+    assert audit_cli(folder, "-o", out, "--jobs", 2) == 0  # resumed (in this process: quicker start)
+    assert f"{len(before)} from cache" in capsys.readouterr().out
     after = _reviews(out / "cache.sqlite")
     assert all(after[key] == value for key, value in before.items())  # finished results were not reviewed again
     assert len(_check_exactly_once(out, folder)) == 240
 
 
 @pytest.mark.slow
-def test_sigint_saves_and_resumes(tmp_path):
+def test_sigint_saves_and_resumes(tmp_path, capsys):
     folder = tmp_path / "in"
     write_contracts(folder, 200, size=8_000)
     out = tmp_path / "out"
@@ -369,9 +366,8 @@ def test_sigint_saves_and_resumes(tmp_path):
     assert "Traceback" not in stopped.stderr
     before = _reviews(out / "cache.sqlite")
     assert len(before) >= 20
-    done = subprocess.run([sys.executable, "-m", "clausegen", "audit", str(folder), "-o", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert audit_cli(folder, "-o", out) == 0
+    assert f"{len(before)} from cache" in capsys.readouterr().out
     assert all(_reviews(out / "cache.sqlite")[key] == value for key, value in before.items())
     assert len(_check_exactly_once(out, folder)) == 200
 
@@ -409,9 +405,9 @@ def test_hostile_input_fault_1000_files_killed_and_resumed(tmp_path):
     out = tmp_path / "out"
     killed = _start_and_stop(folder, out, signal.SIGKILL, 150, "--max-bytes", 200_000)
     assert killed.returncode == -signal.SIGKILL
-    done = subprocess.run([sys.executable, "-m", "clausegen", "audit", str(folder), "-o", str(out),
-                           "--max-bytes", "200000"], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    before = _reviews(out / "cache.sqlite")
+    assert audit_cli(folder, "-o", out, "--max-bytes", 200_000) == 0  # resumed (in this process: quicker start)
+    assert all(_reviews(out / "cache.sqlite")[key] == value for key, value in before.items())
     rows = _check_exactly_once(out, folder)
     by_doc = {r["document"]: r for r in rows}
     for name, reason in broken.items():
@@ -420,7 +416,9 @@ def test_hostile_input_fault_1000_files_killed_and_resumed(tmp_path):
     good = [r for r in rows if r["document"] not in broken]
     assert len(good) + sum(len(r["duplicates"]) for r in good) == 900
     assert all(not r["errors"] for r in good)
-    assert time.monotonic() - started < 60
+    # ~25 s on an idle 2-core machine, nearly all of it two start-ups (library validation, detector build);
+    # the bound only catches a hang, since a busy shared machine can double the time
+    assert time.monotonic() - started < 120
 
 
 # ---- progress output ----
@@ -536,3 +534,29 @@ def test_skipped_file_listing_in_summary_lines(tmp_path, library):
     assert summary.skipped == [SkippedFile("logo.png", "unsupported type .png"),
                                SkippedFile("sheet.xlsx", "unsupported type .xlsx")]
     assert "skipped 2 files (unsupported type .png 1; unsupported type .xlsx 1)" in summary.lines()
+
+
+@needs_chromium
+def test_dashboard_pages_large_audits(tmp_path):
+    """Beyond PAGE_SIZE documents the grid shows one page at a time (hidden rows cost the browser nothing)."""
+    from clausegen.audit import row_counts, sort_key
+    from clausegen.reports.dashboard import PAGE_SIZE, render_dashboard
+
+    rows = []
+    for i in range(PAGE_SIZE * 2 + 200):
+        status = ("present", "partial", "missing")[i % 3]
+        review = Review(f"c{i:04d}.txt", "eula" if i % 2 else "other",
+                        [Finding(sid, status, 0.5, required=sid == "end_use") for sid in SAFEGUARD_IDS]).to_dict()
+        rows.append({"review": review, "path": f"/x/c{i:04d}.txt", "sha256": "0" * 64, "duplicates": [],
+                     "counts": row_counts(review)})
+    rows.sort(key=sort_key)
+    page = tmp_path / "big.html"
+    page.write_text(render_dashboard(rows, [], None, {"folder": "/x", "generated": "now", "library": "l",
+                                                       "tool": "t", "required": "default", "files": len(rows)}),
+                    encoding="utf-8")
+    dom = run_chromium(["--dump-dom", page.as_uri() + "#page=3"], tmp_path / "profile")
+    assert f"showing {2 * PAGE_SIZE + 1}\u2013{len(rows)} of {len(rows)} matching" in dom
+    visible = re.findall(r'<tr class="doc[^>]*>', dom)
+    assert len(visible) == len(rows) and sum(" hidden" not in tag for tag in visible) == 200
+    dom = run_chromium(["--dump-dom", page.as_uri() + "#type=eula"], tmp_path / "profile2")
+    assert f"showing 1\u2013{PAGE_SIZE} of {len(rows) // 2} matching" in dom

@@ -30,8 +30,18 @@ SHORT = {
 }
 SYMBOL = {"present": "\u2713", "partial": "\u25d0", "missing": "\u2715"}
 RANK = {"missing": 0, "partial": 1, "present": 2}
-MAX_QUOTES = 3
-MAX_QUOTE_CHARS = 600
+STATUS_CODE = {"missing": 0, "partial": 1, "present": 2}
+PAGE_SIZE = 1000  # rows shown at once: a browser lays out 1,000 rows quickly, 10,000 slowly (hidden rows cost nothing)
+
+
+def quote_limits(documents: int) -> tuple[int, int]:
+    """Return (quotes per safeguard, characters per quote) shown in the drill-down: fewer and shorter quotes for
+    big audits keep the file small (results.jsonl always has every quote in full)."""
+    if documents <= 1000:
+        return 3, 500
+    if documents <= 5000:
+        return 2, 300
+    return 1, 200
 
 
 def _esc(value: Any) -> str:
@@ -39,9 +49,10 @@ def _esc(value: Any) -> str:
 
 
 def _json_for_script(data: Any) -> str:
-    """JSON that is safe inside <script>: no '<', '>' or '&' (so no '</script>'), ASCII only."""
-    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON that is safe inside <script>: no '<', '>' or '&' (so no '</script>'), no raw U+2028/U+2029."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -49,26 +60,40 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _compact(index: int, row: dict[str, Any]) -> dict[str, Any]:
-    """Return the drill-down data of one row (quotes cut to a readable length; results.jsonl has them in full)."""
+class _Strings:
+    """A table of repeated strings (explanations, element ids): rows refer to them by index."""
+
+    def __init__(self):
+        self.items: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        text = str(text)
+        if text not in self.index:
+            self.index[text] = len(self.items)
+            self.items.append(text)
+        return self.index[text]
+
+
+def _compact(row: dict[str, Any], strings: _Strings, quotes: int, chars: int) -> list[Any]:
+    """Return the drill-down data of one row as arrays (the script expands them): [document, doc type, path,
+    sha256, duplicates, errors, per safeguard [status 0/1/2, required 0/1, score, explanation index,
+    [[quote, section, start, end]...], quotes left out, [missing element indexes]]]."""
     review = row["review"]
     by_id = {s["id"]: s for s in review.get("safeguards") or []}
     safeguards = []
     for sid in SAFEGUARD_IDS:
         s = by_id.get(sid, {"status": "missing"})
-        safeguards.append({
-            "st": s.get("status", "missing"),
-            "rq": bool(s.get("required")),
-            "sc": s.get("score", 0),
-            "ex": s.get("explanation", ""),
-            "ev": [{"q": _cut(e.get("text", ""), MAX_QUOTE_CHARS), "sec": e.get("section", ""),
-                    "a": e.get("start"), "b": e.get("end")} for e in (s.get("evidence") or [])[:MAX_QUOTES]],
-            "more": max(0, len(s.get("evidence") or []) - MAX_QUOTES),
-            "me": list(s.get("missing_elements") or []),
-        })
-    return {"i": index, "d": review.get("document", ""), "t": review.get("doc_type", ""), "p": row.get("path", ""),
-            "h": row.get("sha256") or "", "dup": row.get("duplicates", []), "err": list(review.get("errors") or []),
-            "s": safeguards}
+        evidence = s.get("evidence") or []
+        safeguards.append([
+            STATUS_CODE.get(s.get("status"), 0), int(bool(s.get("required"))), s.get("score", 0),
+            strings(s.get("explanation", "")),
+            [[_cut(e.get("text", ""), chars), e.get("section", ""), e.get("start"), e.get("end")] for e in evidence[:quotes]],
+            max(0, len(evidence) - quotes),
+            [strings(m) for m in s.get("missing_elements") or []],
+        ])
+    return [review.get("document", ""), review.get("doc_type", ""), row.get("path", ""), row.get("sha256") or "",
+            row.get("duplicates", []), list(review.get("errors") or []), safeguards]
 
 
 def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[str, dict[str, Any]] | None,
@@ -143,6 +168,11 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
     w("<label>Rows <select id='rows'><option value=''>all</option><option value='ok'>reviewed</option>"
       "<option value='err'>errors</option></select></label>")
     w("<button id='reset' type='button'>Reset</button><span id='count' class='count' aria-live='polite'></span>")
+    w("<span id='pager' class='pager' hidden><button id='prev' type='button' aria-label='previous page'>\u2039</button>"
+      "<span id='pageinfo'></span><button id='next' type='button' aria-label='next page'>\u203a</button></span>")
+    if len(rows) > PAGE_SIZE:
+        w(f"<noscript><p class='count'>Without JavaScript only the first {PAGE_SIZE} of {len(rows)} documents "
+          "are listed; results.jsonl and summary.xlsx have all of them.</p></noscript>")
     w("</section>")
 
     w("<main class='gridwrap'><table id='grid' class='grid'><thead><tr class='h1'>")
@@ -179,8 +209,7 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
                 cells.append("<td class='c error' title='not reviewed'>\u2014</td>")
                 continue
             cls = f"c {status}" + (" req" if required else "")
-            label = f"{titles[sid]}: {status}" + (" (required)" if required else "")
-            cells.append(f"<td class='{cls}' title='{_esc(label)}'>{SYMBOL.get(status, '?')}</td>")
+            cells.append(f"<td class='{cls}'>{SYMBOL.get(status, '?')}</td>")
         doc_type = review.get("doc_type") or "unknown"
         if is_error:
             gaps = "<span class='badge err'>error</span>"
@@ -197,7 +226,7 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
         w(f"<tr class='doc{' iserr' if is_error else ''}' tabindex='0' data-i='{index}' data-type='{_esc(doc_type)}' "
           f"data-name='{_esc(review.get('document', '').lower())}' data-mr='{counts['missing_required']}' "
           f"data-miss='{counts['missing']}' data-part='{counts['partial']}' data-err='{int(is_error)}' "
-          f"data-st='{' '.join(ranks)}'>"
+          f"data-st='{' '.join(ranks)}'{' hidden' if index >= PAGE_SIZE else ''}>"
           f"<th class='doc' scope='row'><span class='name' title='{_esc(review.get('document', ''))}'>{_esc(review.get('document', ''))}</span>{dup}{error_text}</th>"
           f"<td class='type'>{_esc(doc_type)}</td><td class='gaps'>{gaps}</td>{''.join(cells)}</tr>")
     w("</tbody></table>")
@@ -219,11 +248,13 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
     w("<div id='shade' class='shade' hidden></div><aside id='drawer' class='drawer' hidden aria-modal='true' "
       "role='dialog' aria-labelledby='dtitle'><button id='close' class='close' type='button' "
       "aria-label='close'>\u2715</button><div id='dbody'></div></aside>")
-    data = {"rows": [_compact(i, r) for i, r in enumerate(rows)],
+    strings = _Strings()
+    quotes, chars = quote_limits(len(rows))
+    data = {"rows": [_compact(r, strings, quotes, chars) for r in rows], "str": strings.items,
             "sg": [{"id": sid, "title": titles[sid], "short": SHORT[sid], "desc": descriptions[sid],
                     "el": elements[sid]} for sid in SAFEGUARD_IDS]}
     w(f"<script id='data' type='application/json'>{_json_for_script(data)}</script>")
-    w(f"<script>{JS}</script></body></html>")
+    w(f"<script>{JS.replace('PAGE_SIZE_VALUE', str(PAGE_SIZE))}</script></body></html>")
     return "".join(out)
 
 
@@ -254,6 +285,8 @@ border-radius:6px;background:#fff}
 .toolbar input[type=search]{width:170px}.toolbar select{max-width:150px}
 .toolbar button{font:inherit;padding:4px 12px;border:1px solid #c5cfdb;border-radius:6px;background:#fff;cursor:pointer}
 .toolbar .count{margin-left:auto;color:var(--muted);font-weight:600}
+.pager{display:inline-flex;gap:6px;align-items:center;color:var(--muted);font-size:13px}
+.pager button{padding:2px 10px}.pager button:disabled{opacity:.4;cursor:default}
 .gridwrap{margin:0 16px 16px;background:#fff;border:1px solid var(--line);border-radius:8px;overflow:auto;
 max-height:calc(100vh - 120px)}
 table.grid{border-collapse:separate;border-spacing:0;width:100%;min-width:1120px}
@@ -370,13 +403,29 @@ function cmp(a, b){
   return d * (rb - ra) || a._i - b._i;
 }
 
-function apply(){
-  var shown = 0;
-  var sorted = rows.slice().sort(cmp);
-  var frag = document.createDocumentFragment();
-  sorted.forEach(function(tr){ var ok = matches(tr); tr.hidden = !ok; if (ok) shown++; frag.appendChild(tr); });
-  tbody.appendChild(frag);
-  $('count').textContent = 'showing ' + shown + ' of ' + rows.length + ' documents';
+var PAGE = PAGE_SIZE_VALUE, page = 0, placed = 'gaps:desc';  // the server wrote the rows worst gaps first
+function apply(keepPage){
+  if (!keepPage) page = 0;
+  var order = sortState.key + ':' + sortState.dir;
+  var sorted = order === placed ? rows : rows.slice().sort(cmp);
+  if (order !== placed) {
+    var frag = document.createDocumentFragment();
+    sorted.forEach(function(tr){ frag.appendChild(tr); });
+    tbody.appendChild(frag);
+    rows = sorted; placed = order;
+  }
+  var hits = sorted.filter(matches), shown = hits.length;
+  var pages = Math.max(1, Math.ceil(shown / PAGE));
+  if (page >= pages) page = pages - 1;
+  var first = page * PAGE, last = Math.min(shown, first + PAGE);
+  var visible = new Set(hits.slice(first, last));
+  rows.forEach(function(tr){ var hide = !visible.has(tr); if (tr.hidden !== hide) tr.hidden = hide; });
+  $('count').textContent = pages > 1
+    ? 'showing ' + (first + 1) + '–' + last + ' of ' + shown + ' matching (' + rows.length + ' documents)'
+    : 'showing ' + shown + ' of ' + rows.length + ' documents';
+  $('pager').hidden = pages < 2;
+  $('pageinfo').textContent = 'page ' + (page + 1) + ' of ' + pages;
+  $('prev').disabled = page === 0; $('next').disabled = page >= pages - 1;
   $('empty').hidden = shown !== 0;
   ctl.st.disabled = false;
   document.querySelectorAll('#grid th.sortable').forEach(function(th){
@@ -396,6 +445,7 @@ function saveHash(){
   if (ctl.mr.checked) p.set('mr', '1');
   if (ctl.rows.value) p.set('rows', ctl.rows.value);
   if (sortState.key !== 'gaps' || sortState.dir !== 'desc') p.set('sort', sortState.key + ':' + sortState.dir);
+  if (page) p.set('page', page + 1);
   if (openDoc !== null) p.set('doc', openDoc);
   var h = p.toString();
   try { history.replaceState(null, '', h ? '#' + h : location.pathname + location.search); } catch (e) {}
@@ -411,12 +461,23 @@ function loadHash(){
   ctl.rows.value = p.get('rows') || '';
   var s = (p.get('sort') || '').split(':');
   if (s[0]) sortState = {key: s[0], dir: s[1] === 'asc' ? 'asc' : 'desc'};
+  page = Math.max(0, (parseInt(p.get('page'), 10) || 1) - 1);
   return p.get('doc');
 }
 
 var openDoc = null;
+var STATUS = ['missing', 'partial', 'present'];
+function expand(i){
+  var a = DATA.rows[i];
+  if (!a) return null;
+  return {d: a[0], t: a[1], p: a[2], h: a[3], dup: a[4], err: a[5], s: a[6].map(function(x){
+    return {st: STATUS[x[0]], rq: !!x[1], sc: x[2], ex: DATA.str[x[3]],
+            ev: x[4].map(function(e){ return {q: e[0], sec: e[1], a: e[2], b: e[3]}; }), more: x[5],
+            me: x[6].map(function(k){ return DATA.str[k]; })};
+  })};
+}
 function showDoc(i){
-  var r = DATA.rows[i];
+  var r = expand(i);
   if (!r) return;
   openDoc = i;
   var h = [];
@@ -482,14 +543,16 @@ document.querySelectorAll('#grid th.sortable').forEach(function(th){
 document.querySelectorAll('#grid th.sgtot').forEach(function(th){
   th.addEventListener('click', function(){ ctl.sg.value = th.dataset.sg; ctl.st.value = 'missing'; apply(); });
 });
-[ctl.type, ctl.sg, ctl.st, ctl.mr, ctl.rows].forEach(function(el){ el.addEventListener('change', apply); });
-ctl.q.addEventListener('input', apply);
+[ctl.type, ctl.sg, ctl.st, ctl.mr, ctl.rows].forEach(function(el){ el.addEventListener('change', function(){ apply(); }); });
+ctl.q.addEventListener('input', function(){ apply(); });
 $('reset').addEventListener('click', function(){
   ctl.q.value = ''; ctl.type.value = ''; ctl.sg.value = ''; ctl.st.value = ''; ctl.mr.checked = false;
   ctl.rows.value = ''; sortState = {key: 'gaps', dir: 'desc'}; apply();
 });
+$('prev').addEventListener('click', function(){ page--; apply(true); $('grid').scrollIntoView(); });
+$('next').addEventListener('click', function(){ page++; apply(true); $('grid').scrollIntoView(); });
 var doc = loadHash();
-apply();
+apply(true);
 if (doc !== null && doc !== '') showDoc(+doc);
 document.body.dataset.ready = '1';
 })();
