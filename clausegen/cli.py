@@ -28,11 +28,11 @@ def library_option(func):
                         envvar="CLAUSEGEN_LIBRARY", help="Clause library folder (default: the bundled one).")(func)
 
 
-def open_library(library_path, countries=None):
-    """Return the loaded library or raise InputError with every problem."""
+def open_library(library_path, countries=None, detection=False):
+    """Return the loaded library; detection rules are checked only where the reviewer runs (spaCy is slow to import)."""
     from clausegen.library import load_library
 
-    return load_library(library_path, countries)
+    return load_library(library_path, countries, check_detection=detection)
 
 
 def check_output(path: str | os.PathLike, force: bool) -> Path:
@@ -172,7 +172,7 @@ def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, co
     rider_path = check_output(rider, force) if rider else None
     if annotate_path and Path(file).suffix.lower() != ".docx":
         raise InputError(f"{file}: --annotate needs a DOCX input")
-    library = open_library(library_path, countries)
+    library = open_library(library_path, countries, detection=True)
     required = required_from_profile(profile, library) if profile else None
     result = review_file(file, library, required=required)
     click.echo(render_review(result, fmt), nl=False)
@@ -216,7 +216,7 @@ def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, library_pa
     if not Path(folder).is_dir():
         raise InputError(f"{folder}: not a folder")
     if profile:
-        library = open_library(library_path, countries)
+        library = open_library(library_path, countries, detection=True)
         required = required_from_profile(profile, library)
     else:  # loaded (and validated) by the audit only if a file needs reviewing: a cached re-run stays fast
         library, required = LibraryRef(library_path, countries), None

@@ -51,7 +51,7 @@ CONDITIONS = (
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class Yaml12Loader(yaml.SafeLoader):
+class Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
     """A safe loader with YAML 1.2 booleans: only true/false, so `NO` (Norway) and `yes` stay text."""
 
 
