@@ -1,0 +1,121 @@
+"""Render a Review as text (a terminal table), JSON (the stable contract), Markdown or self-contained HTML."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import shutil
+
+from clausegen.model import Review
+
+STATUS_STYLE = {"present": "green", "partial": "yellow", "missing": "red"}
+STATUS_COLOUR = {"present": "#1e7b34", "partial": "#b7791f", "missing": "#c53030"}
+QUOTE_CHARS = 160
+
+
+def render_review(review: Review, fmt: str) -> str:
+    """Return the review in fmt: text, json, markdown or html."""
+    if fmt == "json":
+        return json.dumps(review.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return markdown(review)
+    if fmt == "html":
+        return html_page(review)
+    return text(review)
+
+
+def short(quote: str, limit: int = QUOTE_CHARS) -> str:
+    """Return a quote on one line, cut to limit characters."""
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1].rstrip() + "…"
+
+
+def missing_required(review: Review) -> list[str]:
+    """Return the ids of required safeguards that are missing."""
+    return [f.safeguard for f in review.findings if f.required and f.status == "missing"]
+
+
+def text(review: Review) -> str:
+    """Return a readable table for the terminal (colour only when writing to a terminal is not our job here)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    width = max(100, min(shutil.get_terminal_size((140, 24)).columns, 180))
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console.print(f"Review: {review.document}  (detected type: {review.doc_type})")
+    parties = review.parties or {}
+    if parties.get("supplier") or parties.get("recipient"):
+        console.print(f"Supplier: {parties.get('supplier') or '?'}   Recipient: {parties.get('recipient') or '?'}")
+    table = Table("safeguard", "req.", "status", "score", "where", "evidence / what is missing", show_lines=True)
+    for f in review.findings:
+        where = f.evidence[0].section if f.evidence else ""
+        if f.evidence:
+            detail = "“" + short(f.evidence[0].text) + "”"
+            if f.missing_elements:
+                detail += "\nmissing: " + ", ".join(f.missing_elements)
+        else:
+            detail = f.explanation
+        table.add_row(f.safeguard, "yes" if f.required else "", f.status.upper() if f.required else f.status,
+                      f"{f.score:.2f}", where, detail)
+    console.print(table)
+    gaps = missing_required(review)
+    console.print(f"Missing required safeguards: {', '.join(gaps) if gaps else 'none'}")
+    for error in review.errors:
+        console.print(f"error: {error}")
+    return buffer.getvalue()
+
+
+def markdown(review: Review) -> str:
+    """Return the review as Markdown with one section per safeguard."""
+    out = [f"# Review: {review.document}", "", f"Detected document type: **{review.doc_type}**", ""]
+    gaps = missing_required(review)
+    out += [f"Missing required safeguards: {', '.join(f'`{g}`' for g in gaps) if gaps else 'none'}", ""]
+    out += ["| safeguard | required | status | score | where |", "|---|---|---|---|---|"]
+    for f in review.findings:
+        where = f.evidence[0].section if f.evidence else ""
+        out.append(f"| `{f.safeguard}` | {'yes' if f.required else 'no'} | {f.status} | {f.score:.2f} | {where} |")
+    for f in review.findings:
+        out += ["", f"## {f.safeguard}: {f.status}", "", f.explanation]
+        if f.missing_elements:
+            out += ["", "Missing elements: " + ", ".join(f.missing_elements)]
+        for e in f.evidence:
+            out += ["", f"> {short(e.text, 600)}", f"> ({e.section or 'no section'}; characters {e.start}-{e.end})"]
+    if review.errors:
+        out += ["", "## Errors", ""] + [f"- {e}" for e in review.errors]
+    return "\n".join(out) + "\n"
+
+
+def html_page(review: Review) -> str:
+    """Return a self-contained HTML page (no scripts, no network) with every value escaped."""
+    e = html.escape
+    rows = []
+    for f in review.findings:
+        quotes = "".join(f"<blockquote>{e(short(ev.text, 600))}<cite>{e(ev.section or 'no section')}, "
+                         f"characters {ev.start}-{ev.end}</cite></blockquote>" for ev in f.evidence)
+        missing = f"<p class=missing>Missing elements: {e(', '.join(f.missing_elements))}</p>" if f.missing_elements else ""
+        rows.append(
+            f"<tr><td><code>{e(f.safeguard)}</code></td><td>{'yes' if f.required else ''}</td>"
+            f"<td><span class=status style='background:{STATUS_COLOUR[f.status]}'>{e(f.status)}</span></td>"
+            f"<td>{f.score:.2f}</td><td><p>{e(f.explanation)}</p>{missing}{quotes}</td></tr>"
+        )
+    gaps = missing_required(review)
+    errors = "".join(f"<li>{e(err)}</li>" for err in review.errors)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Review: {e(review.document)}</title>
+<style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1a202c}}
+table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #e2e8f0;padding:.5rem;vertical-align:top;text-align:left}}
+.status{{color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}}
+blockquote{{margin:.4rem 0;padding:.3rem .7rem;border-left:3px solid #a0aec0;background:#f7fafc}}
+cite{{display:block;color:#718096;font-size:12px}} .missing{{color:#c53030}}
+</style></head><body>
+<h1>Review: {e(review.document)}</h1>
+<p>Detected document type: <strong>{e(review.doc_type)}</strong>.
+Missing required safeguards: <strong>{e(', '.join(gaps)) if gaps else 'none'}</strong>.</p>
+<table><thead><tr><th>safeguard</th><th>required</th><th>status</th><th>score</th><th>explanation and evidence</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+{f'<h2>Errors</h2><ul>{errors}</ul>' if errors else ''}
+</body></html>
+"""
