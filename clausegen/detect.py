@@ -15,6 +15,7 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
       downgrade: [cure_period]           # combinations that weaken a core passage to partial (when they share a
                                          # feature with it)
       third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
+      any_party: [channel]               # features that count whoever states them ("a way to report misuse")
       reference: ["The Customer shall comply with ..."]   # extra reference wordings for the similarity check
 
 A passage is a sentence (or a list item with the sentence that introduces it). For every passage the detector
@@ -41,31 +42,37 @@ LOWER = 0  # replaced by spacy.attrs.LOWER when the detector is built (spaCy is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "reference", "fuzzy_upgrade", "third_party"}
+                  "reference", "fuzzy_upgrade", "third_party", "any_party"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
 CUE_LABELS = ("binding", "prohibit", "right", "weak", "empty", "carve", "require", "neutral", "rule")
-RESERVED_LABELS = set(CUE_LABELS)
+# labels the detector derives from party mentions, usable in combinations like the cue labels
+PARTY_LABELS = ("names_supplier", "by_supplier", "names_recipient")
+RESERVED_LABELS = set(CUE_LABELS) | set(PARTY_LABELS)
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LITERAL_ATTRS = ("NORM", "LOWER", "ORTH", "TEXT")
 CUE_PRIORITY = {"rule": 6, "prohibit": 5, "empty": 4, "weak": 3, "neutral": 3, "right": 2, "binding": 1, "require": 0, "carve": 0}
 SKIPPED_CUES = ("carve", "require", "neutral")  # cues that never govern a feature
+SUBMIT_VERBS = {"permit", "allow", "grant", "provide", "submit", "cooperate", "make", "give", "furnish", "afford",
+                "certify", "keep", "maintain", "deliver", "let", "enable"}
+DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every", "all", "that", "this"}
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
 MAX_UNIT_CHARS = 1500
 QUOTE_CHARS = 600
 EVIDENCE_PER_FINDING = 3
 BATCH = 12  # passages tokenized together
+TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence before it stops looking
+WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")
 ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
 NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
 INLINE_ITEM_RE = re.compile(r"(?:(?<=[\s;:,])|^)\(\s*(?:[a-z]|[ivx]{1,5}|\d{1,2})\s*\)\s+(?=\S)")
 BOUNDARY_RE = re.compile(
-    r"(?P<end>[.!?][\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)(?=[\"'“‘(\[]?[A-Z0-9(])"  # sentence end
+    r"(?P<end>[.!?][\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
     r"|\n[ \t]*\n\s*"  # a blank line
-    r"|(?<![-*•●▪◦–\s])[ \t]{3,}"  # a wide gap (text extracted from PDFs keeps paragraphs apart this way)
     r"|\n(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#))"  # a line break before a list item or heading
 )
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
@@ -84,11 +91,11 @@ COMPANY_RE = re.compile(r"\b(?:a|an)\s+(?:[A-Z][\w.-]*\s+){1,4}(?:corporation|co
                         r"entity|société|gesellschaft|organization|organisation|statutory body|authority)\b"
                         r"|\b(?:incorporated|organized|organised|existing|registered)\s+(?:and\s+existing\s+)?under\b")
 PREAMBLE_CHARS = 4000  # where the parties are named
+YOU_RE = re.compile(r"\b[Yy]ou(?:r)?\b")
 BETWEEN_RE = re.compile(r"\b(?:by\s+and\s+)?between\b", re.IGNORECASE)
 TITLE_NAME_RE = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*\b")
 NAME_RE = re.compile(r"[\s:]*((?=[a-z]?[A-Z])[A-Za-z][\w&.-]*(?:\s+[A-Z0-9][\w&.-]*){0,4})")
-AND_TITLE_NAME_RE = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*\b")
-NAME_RE = re.compile(r"\band\s+((?=[a-z]?[A-Z])[A-Za-z][\w&.-]*(?:\s+[A-Z0-9][\w&.-]*){0,4})")
+AND_NAME_RE = re.compile(r"\band\s+((?=[a-z]?[A-Z])[A-Za-z][\w&.-]*(?:\s+[A-Z0-9][\w&.-]*){0,4})")
 REFERRED_RE = re.compile(r"(?:referred\s+to\s+as|hereinafter|herein\s+called)\s+(?:the\s+)?[\"“][^\"”]{1,40}[\"”]"
                          r"(?:\s+(?:and/or|or|and)\s+[\"“][^\"”]{1,40}[\"”])?")
 MEANS_RE = re.compile(r"[\"“]([A-Z][\w .&/-]{0,40})[\"”]\s+(?:shall\s+mean|means|refers\s+to|shall\s+refer\s+to)\s+([^.;]{0,160})")
@@ -216,9 +223,10 @@ def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
             for part in split_combo(combo):
                 if part not in known:
                     problems.append((f"elements.{element}[{j}]", f"unknown feature '{part}'"))
-    third = detection.get("third_party", [])
-    if not isinstance(third, list) or any(label not in labels for label in third):
-        problems.append(("third_party", "expected a list of feature labels defined in patterns"))
+    for key in ("third_party", "any_party"):
+        listed = detection.get(key, [])
+        if not isinstance(listed, list) or any(label not in labels for label in listed):
+            problems.append((key, "expected a list of feature labels defined in patterns"))
     references = detection.get("reference", [])
     if not isinstance(references, list) or not all(isinstance(r, str) and r.strip() for r in references):
         problems.append(("reference", "expected a list of non-empty strings"))
@@ -286,6 +294,117 @@ def pattern_anchors(pattern: list) -> tuple[list[list[str]], list[str]]:
     return words, regexes
 
 
+def spec_most(spec: dict) -> int | None:
+    """Return the most tokens a token spec can take (None: no limit)."""
+    op = spec.get("OP")
+    if op in (None, "?", "!"):
+        return 1
+    if op in ("*", "+"):
+        return None
+    match = re.match(r"^\{(\d*)(,?)(\d*)\}$", str(op))
+    if not match:
+        return None
+    if not match.group(2):
+        return int(match.group(1) or 0)
+    return int(match.group(3)) if match.group(3) else None
+
+
+def pattern_shape(pattern: list, surface: dict[str, set[str]]) -> tuple[list[frozenset], list[tuple[frozenset, int | None]]]:
+    """Return what a pattern needs of a passage's word runs (lowercase [a-z0-9]+, punctuation dropped): sets of
+    adjacent word pairs (one pair of each set must occur), and a chain of words in order with the most runs
+    between neighbours (None: any). A cheap, conservative test run before tokenizing."""
+    elements: list[tuple[str, Any, bool]] = []  # ("word", forms, required) | ("punct", None, _) | ("gap", most, _)
+    for spec in pattern:
+        if not isinstance(spec, dict):
+            return [], []
+        words = literal_words(spec)
+        if words is None or spec.get("OP") not in (None, "?"):
+            elements.append(("gap", spec_most(spec), False))
+            continue
+        forms = {f for w in words for f in surface.get(w, {w}) | {w}}
+        runs = [WORD_RE.findall(f) for f in forms]
+        if all(len(r) == 1 for r in runs):
+            elements.append(("word", frozenset(r[0] for r in runs), spec_required(spec)))
+        elif all(not r for r in runs):
+            elements.append(("punct", None, False))  # "-" leaves no word run
+        else:
+            elements.append(("gap", 1, False))  # "U.S.", "n't": one token, several runs
+    pairs: list[frozenset] = []
+    for i, (kind, forms, required) in enumerate(elements):
+        if kind != "word" or not required:
+            continue
+        following: set[str] = set()
+        for kind2, forms2, required2 in elements[i + 1:]:
+            if kind2 == "punct":
+                continue
+            if kind2 == "gap":
+                following = set()
+                break
+            following |= forms2
+            if required2:
+                break
+        else:
+            following = set()
+        if following and len(forms) * len(following) <= 5000:
+            pairs.append(frozenset((a, b) for a in forms for b in following))
+    chain: list[tuple[frozenset, int | None]] = []
+    tokens: int | None = 0  # the most tokens since the last chain word
+    for kind, forms, required in elements:
+        if kind == "word" and required:
+            # runs may outnumber tokens ("U.S."): allow twice the tokens, plus slack
+            chain.append((forms, None if tokens is None else 2 * (tokens + 1) + 2))
+            tokens = 0
+        elif tokens is not None:
+            most = forms if kind == "gap" else 1
+            tokens = None if most is None else tokens + most
+    if chain:
+        chain[0] = (chain[0][0], None)
+    return pairs, chain if len(chain) > 1 else []
+
+
+def chain_holds(chain: list[tuple[frozenset, int | None]], bag: "Bag") -> bool:
+    """Return whether the words of a chain occur in order in a passage, each close enough to the one before."""
+    before: list[int] = []
+    for n, (forms, most) in enumerate(chain):
+        here = sorted(k for word in forms & bag.words for k in bag.where(word))
+        if n:
+            if most is None:
+                here = [k for k in here if k > before[0]]
+            else:
+                here = [k for k in here if any(0 < k - p <= most for p in before)]
+        if not here:
+            return False
+        before = here
+    return True
+
+
+class Bag:
+    """The word runs of a passage (lowercase [a-z0-9]+): as a set and, when asked, as adjacent pairs and places."""
+
+    __slots__ = ("seq", "words", "_pairs", "_where")
+
+    def __init__(self, seq: list[str]):
+        self.seq = seq
+        self.words = set(seq)
+        self._pairs: set[tuple[str, str]] | None = None
+        self._where: dict[str, list[int]] | None = None
+
+    @property
+    def pairs(self) -> set[tuple[str, str]]:
+        """Return the adjacent word pairs."""
+        if self._pairs is None:
+            self._pairs = set(zip(self.seq, self.seq[1:]))
+        return self._pairs
+
+    def where(self, word: str) -> list[int]:
+        """Return the places of a word, in order."""
+        if self._where is None:
+            self._where = {}
+            for k, w in enumerate(self.seq):
+                self._where.setdefault(w, []).append(k)
+        return self._where.get(word, [])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # compiled rules
 
@@ -308,6 +427,7 @@ class Rules:
     references: list[str]
     fuzzy_upgrade: float
     third_party: set[str] = field(default_factory=set)
+    any_party: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -391,11 +511,16 @@ class Detector:
         import spacy
         from spacy import attrs
         from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.util import compile_infix_regex
 
         global LOWER
         LOWER = attrs.LOWER
         self.lexicon = load_lexicon(library.root)
         self.nlp = spacy.blank("en")
+        self._trim_lexeme_attributes(library, attrs)
+        # Markdown links: "[report misuse](https://...)" must give the token "misuse", not "misuse](https://..."
+        infixes = list(self.nlp.Defaults.infixes) + [r"\]\("]
+        self.nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         self.vocab = self.nlp.vocab
         self.surface: dict[str, set[str]] = {}  # norm -> surface forms (lowercase)
         self.lemma: dict[str, str] = {}  # surface form (lowercase) -> norm
@@ -417,6 +542,8 @@ class Detector:
         self.info: list[tuple[str, str, str]] = []  # pattern number -> (owner sid or "", label, rule id)
         self.requirements: list[list[frozenset[str]]] = []  # pattern number -> required word sets
         self.others: list[list[frozenset[str]]] = []  # pattern number -> required word sets besides its anchor
+        self.pairs: list[list[frozenset]] = []  # pattern number -> required sets of adjacent word pairs
+        self.chains: list[list[tuple[frozenset, int | None]]] = []  # pattern number -> words in order, gaps
         self.anchor_index: dict[str, list[int]] = {}  # anchor word -> safeguard pattern numbers
         self.gap_index: dict[str, list[int]] = {}  # anchor word -> gap pattern numbers (cues included)
         self.regex_anchors: list[tuple[re.Pattern, int]] = []
@@ -447,23 +574,30 @@ class Detector:
                 references=reference_wordings(library, sid, detection),
                 fuzzy_upgrade=float(detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)),
                 third_party=set(detection.get("third_party") or []),
+                any_party=set(detection.get("any_party") or []),
             )
         self.anchor_words = frozenset(self.anchor_index)
         self.feature_index = {w: [n for n in numbers if self.info[n][0]] for w, numbers in self.anchor_index.items()}
         self.feature_index = {w: numbers for w, numbers in self.feature_index.items() if numbers}
         self.feature_words = frozenset(self.feature_index)
         # per anchor word: labels proven by the word alone, and patterns that need more words
-        self.direct = {w: {self.info[n][:2] for n in ns if not self.others[n]} for w, ns in self.anchor_index.items()}
-        self.checked = {w: [n for n in ns if self.others[n]] for w, ns in self.anchor_index.items()}
+        plain = [not (self.others[n] or self.pairs[n] or self.chains[n]) for n in range(len(self.info))]
+        self.direct = {w: {self.info[n][:2] for n in ns if plain[n]} for w, ns in self.anchor_index.items()}
+        self.checked = {w: [n for n in ns if not plain[n] and self.info[n][0]] for w, ns in self.anchor_index.items()}
+        for w, ns in self.anchor_index.items():  # cues count on their anchor word alone (optimistic, cheap)
+            self.direct[w] |= {self.info[n][:2] for n in ns if not self.info[n][0]}
         self.feature_direct = {w: {x for x in labels if x[0]} for w, labels in self.direct.items()}
         self.feature_checked = {w: [n for n in ns if self.info[n][0]] for w, ns in self.checked.items()}
         self.gap_words = frozenset(self.gap_index)
-        self.combos_with_cues = {sid: [set(c) for c in r.core + r.partial] for sid, r in self.rules.items()}
+        self.label_words: dict[tuple[str, str], set[str]] = {}  # (sid, label) -> anchor words of its patterns
+        for word, numbers in self.anchor_index.items():
+            for number in numbers:
+                if self.info[number][0]:
+                    self.label_words.setdefault(self.info[number][:2], set()).add(word)
         self.core_sets = {sid: [set(c) for c in r.core] for sid, r in self.rules.items()}
         # the topic of a safeguard: the leading feature of each core combination (what a heading would name)
         self.topics = {sid: {next(p for p in c if p not in RESERVED_LABELS) for c in r.core} for sid, r in self.rules.items()}
-        self.element_sets = {sid: {e: [set(c) for c in combos] for e, combos in r.elements.items()}
-                             for sid, r in self.rules.items()}
+        self._build_masks()
         roles = self.lexicon.get("roles") or {}
         self.role_words: dict[str, str] = {}
         for role in ("supplier", "recipient"):
@@ -485,8 +619,40 @@ class Detector:
         self.abbreviations = {str(w).lower().rstrip(".") for w in self.lexicon.get("abbreviations") or []}
         self.role_terms = {self.words(word): role for word, role in self.role_words.items()}
         self.possessive_marks = {self.vocab.strings.add(w) for w in ("'s", "’s", "'")}
+        self.hyphen = self.vocab.strings.add("-")
         self.possessive_words = {self.vocab.strings.add(w) for w in ("your", "our", "their", "its", "yours", "ours")}
         self.role_terms.update({(word,): role for word, role in self.pronouns.items()})
+
+    def _build_masks(self) -> None:
+        """Give every label a bit, so the prefilter can combine the labels of a passage with integer operations."""
+        self.bit: dict[tuple[str, str], int] = {}
+
+        def bit(owner: str, label: str) -> int:
+            key = ("", label) if label in RESERVED_LABELS else (owner, label)
+            if key not in self.bit:
+                self.bit[key] = 1 << len(self.bit)
+            return self.bit[key]
+
+        for label in sorted(RESERVED_LABELS):
+            bit("", label)
+        self.number_bit = [bit(owner, label) for owner, label, _ in self.info]
+        self.cue_bits = sum(b for (owner, _), b in self.bit.items() if not owner)
+        self.party_bits = sum(bit("", label) for label in PARTY_LABELS)
+
+        def mask(sid: str, labels) -> int:
+            return sum({bit(sid, label) for label in labels})
+
+        self.direct_mask = {w: sum({self.number_bit[n] for n in ns if self.info[n][:2] in self.direct[w]
+                                    or not self.info[n][0]}) for w, ns in self.anchor_index.items()}
+        self.feature_direct_mask = {w: self.direct_mask[w] & ~self.cue_bits for w in self.anchor_index}
+        # per feature word: every label a pattern anchored on it may give (the first, roughest prefilter)
+        self.rough_mask = {w: sum({self.number_bit[n] for n in self.feature_index[w]}) for w in self.feature_words}
+        self.sid_mask = {sid: sum({b for (owner, _), b in self.bit.items() if owner == sid}) for sid in self.rules}
+        self.combo_masks = {sid: [mask(sid, c) for c in r.core + r.partial] for sid, r in self.rules.items()}
+        self.core_masks = {sid: [mask(sid, c) for c in r.core] for sid, r in self.rules.items()}
+        self.element_masks = {sid: {e: [mask(sid, c) for c in combos] for e, combos in r.elements.items()}
+                              for sid, r in self.rules.items()}
+        self.topic_mask = {sid: mask(sid, labels) for sid, labels in self.topics.items()}
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -515,6 +681,9 @@ class Detector:
                 required.append(whole or runs)
         self.requirements.append(required)
         phrases = expand_pattern(pattern)
+        pairs, chain = pattern_shape(pattern, self.surface)
+        self.pairs.append(pairs)
+        self.chains.append(chain if phrases is None else [])  # a fixed phrase: its pairs say enough
         if phrases is not None:
             key = f"{number}"
             docs = []
@@ -543,6 +712,21 @@ class Detector:
             self.regex_anchors.append((compiled, number))
             if phrases is None:
                 self.regex_gates[number] = compiled
+
+    def _trim_lexeme_attributes(self, library, attrs) -> None:
+        """Compute only the lexeme attributes the rules use: a new word costs less (contracts bring many)."""
+        used = {"LOWER", "NORM", "IS_ALPHA", "IS_SPACE", "IS_PUNCT", "IS_TITLE", "LIKE_NUM"}
+        patterns = [c.get("pattern") for c in self.lexicon.get("cues") or []]
+        patterns += [item.get("pattern") for sg in library.safeguards.values()
+                     for item in (sg.detection or {}).get("patterns") or []]
+        for pattern in patterns:
+            if isinstance(pattern, list):
+                used |= {key for spec in pattern if isinstance(spec, dict) for key in spec}
+        keep = {getattr(attrs, name) for name in used if hasattr(attrs, name)}
+        getters = self.nlp.vocab.lex_attr_getters
+        for key in list(getters):
+            if key not in keep:
+                del getters[key]
 
     def _lemmatise(self, spec: dict) -> dict:
         """Return a token spec whose NORM words are lemmas ("terms" -> "term"), as token NORMs are."""
@@ -581,18 +765,24 @@ class Detector:
             for term in lowered_terms:
                 last = term.split()[-1]
                 role = role or self.pronouns.get(term) or self.role_words.get(term) or self.role_words.get(last, "")
-            if not role and not ((COMPANY_RE.search(before) or any(w.lower() in self.suffixes
-                                                                   for w in re.findall(r"[A-Za-z.]+", before)))
-                                 and all(lowered.count(t) >= 5 for t in lowered_terms)):
+            # a name: a company description just before it, or one further back and the name used often
+            near = COMPANY_RE.search(before[-100:]) or any(w.lower() in self.suffixes
+                                                           for w in re.findall(r"[A-Za-z.]+", before[-80:]))
+            far = COMPANY_RE.search(before) or any(w.lower() in self.suffixes for w in re.findall(r"[A-Za-z.]+", before))
+            if not role and not ((near and all(lowered.count(t) >= 2 for t in lowered_terms))
+                                 or (far and all(lowered.count(t) >= 5 for t in lowered_terms))):
                 continue
             for term in lowered_terms:
                 if role:
                     roles.setdefault(term, role)
                 elif term not in names and term.split()[-1] not in self.not_parties:
                     names.append(term)
-        for name in self._between_names(head, lowered):  # "between iBio Inc., ... and Beijing CC-Pharming Ltd."
+        between_names, between_roles = self._between_names(head, lowered)
+        for name in between_names:  # "between iBio Inc., ... and Beijing CC-Pharming Ltd."
             if not any(name in known or known in name for known in list(roles) + names):
                 names.append(name)
+        for word, role in between_roles.items():  # "between Mistral AI and Customer"
+            roles.setdefault(word, role)
         names = [n for n in names if n not in roles]
         if names:  # '"Distributor" means Siemens, its Affiliates ...' ties a name to a role word
             for match in MEANS_RE.finditer(text, 0, min(len(text), 30000)):
@@ -637,6 +827,21 @@ class Detector:
         parties.recipient = parties.recipient_term
         return parties
 
+    def given_parties(self, roles: dict[str, str]) -> Parties:
+        """Return parties from known role terms ({"supplier": "Licensor", "recipient": "Licensee"})."""
+        terms = dict(self.role_terms)
+        defined = set()
+        for role in ("supplier", "recipient"):
+            term = str(roles.get(role) or "").strip()
+            if term and term.lower() not in self.pronouns:
+                words = self.words(term.lower())
+                terms[words] = role
+                defined.add(words)
+        parties = Parties(terms=terms, defined=defined, how="given")
+        parties.supplier = parties.supplier_term = str(roles.get("supplier") or "")
+        parties.recipient = parties.recipient_term = str(roles.get("recipient") or "")
+        return parties
+
     def preamble(self, text: str) -> str:
         """Return the part of the text that names the parties: around "between ... and ...", before the recitals."""
         match = None
@@ -650,21 +855,23 @@ class Detector:
         recitals = RECITAL_START_RE.search(text, match.end() if match else start, end)
         return text[start:recitals.start()] if recitals else text[start:end]
 
-    def _between_names(self, head: str, lowered: str) -> list[str]:
+    def _between_names(self, head: str, lowered: str) -> tuple[list[str], dict[str, str]]:
         """Return the short names of the parties of "between A, a ... and B, a ...", when the text uses them.
 
         A name counts when a company description follows it ("Inc.", "a Delaware corporation"), or when the other
         side of the "between" is a role word or pronoun ("between Mistral AI and Customer")."""
         match = BETWEEN_RE.search(head)
         if not match:
-            return []
+            return [], {}
         first = NAME_RE.match(head, match.end())
         second = AND_NAME_RE.search(head, first.end(), first.end() + 800) if first else None
         found = [m for m in (first, second) if m]
         role_side = any(self._is_role(m.group(1)) for m in found)
-        out = []
+        out, role_words = [], {}
         for m in found:
             if self._is_role(m.group(1)):
+                low = " ".join(m.group(1).lower().split())
+                role_words[low] = self.role_words.get(low) or self.pronouns.get(low.split()[0], "")
                 continue
             described = head[m.end(1):m.end(1) + 150]  # a company: "Inc.", "a Delaware corporation"
             if not (role_side or any(w.lower() in self.suffixes for w in re.findall(r"[A-Za-z.]+", m.group(1)))
@@ -676,12 +883,26 @@ class Detector:
                 if len(words) >= size and short not in self.not_parties and lowered.count(short) >= 5:
                     out.append(short)
                     break
-        return out
+        return out, {w: r for w, r in role_words.items() if r}
 
     def _is_role(self, name: str) -> bool:
         """Return whether a name is a role word or pronoun ("Customer", "you")."""
         low = " ".join(name.lower().split())
         return low in self.role_words or low in self.pronouns or low.split()[0] in self.pronouns
+
+    def _title_name(self, text: str) -> str:
+        """Return the company name at the head of a vendor's document ("GitLab", "OpenAI"): a word of the first
+        lines that recurs as a proper noun (capitalised far more often than not)."""
+        lowered = text.lower()
+        for word in TITLE_NAME_RE.findall(text[:400]):
+            low = word.lower()
+            if len(word) < 3 or low in self.title_words or low in self.role_words or low in self.not_parties:
+                continue
+            found = re.findall(r"(?<![\w.])" + re.escape(low), text, re.IGNORECASE) if lowered.count(low) >= 8 else []
+            capitalised = sum(1 for f in found if f[0].isupper())
+            if capitalised >= 8 and (len(found) - capitalised) * 4 <= capitalised:
+                return low
+        return ""
 
     def _display(self, text: str, lowered: str, roles: dict[str, str], role: str) -> str:
         """Return the most used term of one side as the document writes it ("Licensee", "you")."""
@@ -842,63 +1063,91 @@ class Detector:
 
     # -- prefilter and matching ------------------------------------------------------------------------------
 
-    def possible(self, words: set[str], cues: bool = True) -> dict[str, set[str]]:
-        """Return, per safeguard ("" for cues), the feature labels whose patterns can match a word set."""
-        labels: set[tuple[str, str]] = set()
+    def possible(self, bag: Bag, cues: bool = True, allowed: int = -1, rough: bool = False) -> int:
+        """Return the labels (a bit mask; cue labels too when cues) whose patterns can match a passage's words.
+        Word pairs and order are checked only for the labels in allowed; when rough, every feature label a
+        pattern anchored on one of the words may give counts."""
+        words = bag.words
+        found = 0
+        if rough:
+            rough_mask = self.rough_mask
+            for word in words & self.feature_words:
+                found |= rough_mask[word]
+            return found
         numbers: set[int] = set()
-        direct, checked = (self.direct, self.checked) if cues else (self.feature_direct, self.feature_checked)
+        direct, checked = (self.direct_mask, self.checked) if cues else (self.feature_direct_mask, self.feature_checked)
         for word in words & (self.anchor_words if cues else self.feature_words):
-            labels.update(direct[word])
+            found |= direct[word]
             numbers.update(checked[word])
+        number_bit = self.number_bit
         for number in numbers:
-            if all(required & words for required in self.others[number]):
-                labels.add(self.info[number][:2])
-        found: dict[str, set[str]] = {}
-        for owner, label in labels:
-            found.setdefault(owner, set()).add(label)
+            b = number_bit[number]
+            if b & allowed and not b & found and self.could_match(number, bag):
+                found |= b
         return found
 
-    def satisfiable(self, own: dict[str, set[str]], inherited: dict[str, set[str]] | None,
-                    opening: str = "", cues_known: bool = True) -> bool:
-        """Return whether some safeguard's core or partial combination can be complete with these labels
-        (cue labels count as present when cues_known is False)."""
-        if cues_known:
-            cues = own.get("", set()) | (inherited.get("", set()) if inherited else set())
-            if opening:
-                cues = cues | {opening}
-        else:
-            cues = RESERVED_LABELS
-        for sid, combos in self.combos_with_cues.items():
-            labels = own.get(sid)
-            if inherited and sid in inherited:
-                labels = (labels or set()) | inherited[sid]
-            if not labels:
-                continue
-            labels = labels | cues
-            if any(parts <= labels for parts in combos):
-                return True
-        return False
+    def could_match(self, number: int, bag: Bag) -> bool:
+        """Return whether pattern `number` can match a passage with these words (its anchor word is there)."""
+        words = bag.words
+        for required in self.others[number]:
+            if required.isdisjoint(words):
+                return False
+        if self.pairs[number]:
+            have = bag.pairs
+            for pairs in self.pairs[number]:
+                if pairs.isdisjoint(have):
+                    return False
+        return not self.chains[number] or chain_holds(self.chains[number], bag)
 
-    def reach(self, own: dict[str, set[str]], inherited: dict[str, set[str]] | None,
-              opening: str = "") -> dict[str, tuple[str, set[str]]]:
+    def satisfiable(self, labels: int, cues_known: bool = True) -> int:
+        """Return the labels of the safeguards whose core or partial combination can be complete with these
+        labels (a bit mask; every cue label counts as present when cues_known is False), or 0."""
+        labels |= self.party_bits if cues_known else self.cue_bits
+        out = 0
+        for sid, combos in self.combo_masks.items():
+            own = self.sid_mask[sid]
+            if labels & own and any(labels & combo == combo for combo in combos):
+                out |= own
+        return out
+
+    def reach(self, labels: int, opening: str = "") -> dict[str, tuple[str, set[str]]]:
         """Return, per safeguard a passage may speak to, the best level it can reach ("core" or "partial") and
         the elements it can show."""
-        cues = own.get("", set()) | (inherited.get("", set()) if inherited else set())
+        labels |= self.party_bits
         if opening:
-            cues = cues | {opening}
+            labels |= self.bit[("", opening)]
         out: dict[str, tuple[str, set[str]]] = {}
-        for sid, combos in self.combos_with_cues.items():
-            labels = own.get(sid)
-            if inherited and sid in inherited:
-                labels = (labels or set()) | inherited[sid]
-            if not labels:
+        for sid, combos in self.combo_masks.items():
+            if not labels & self.sid_mask[sid] or not any(labels & combo == combo for combo in combos):
                 continue
-            labels = labels | cues
-            if any(parts <= labels for parts in combos):
-                level = "core" if any(parts <= labels for parts in self.core_sets[sid]) else "partial"
-                elements = {e for e, sets in self.element_sets[sid].items() if any(c <= labels for c in sets)}
-                out[sid] = (level, elements)
+            level = "core" if any(labels & combo == combo for combo in self.core_masks[sid]) else "partial"
+            elements = {e for e, masks in self.element_masks[sid].items() if any(labels & m == m for m in masks)}
+            out[sid] = (level, elements)
         return out
+
+    def spread(self, low: str, unit: Unit, bag: Bag, reach: dict[str, tuple[str, set[str]]]) -> int:
+        """Return how far apart (in characters) the anchor words of a passage's best combination lie: a cheap
+        guess of how likely the passage is to hold it, used to try the likely passages first."""
+        best = unit.end - unit.start
+        place: dict[str, int] = {}
+        for sid in reach:
+            for combo in self.core_sets[sid]:
+                places = []
+                for label in combo:
+                    if label in RESERVED_LABELS:
+                        continue
+                    found = []
+                    for word in self.label_words.get((sid, label), set()) & bag.words:
+                        if word not in place:
+                            place[word] = low.find(word, unit.start, unit.end)
+                        found.append(place[word])
+                    if not found:
+                        break
+                    places.append(min(found))
+                else:
+                    if places:
+                        best = min(best, max(places) - min(places))
+        return best
 
     def opening(self, text: str, start: int) -> str:
         """Return binding or prohibit when the passage at start opens with an instruction ("Use ...", "Do not")."""
@@ -910,20 +1159,20 @@ class Detector:
             return "prohibit"
         return "binding" if word in self.imperatives and word not in ("do", "please") else ""
 
-    def analyse_all(self, text: str, units: list[Unit], chosen: list[int], words_of: dict[int, set[str]],
+    def analyse_all(self, text: str, units: list[Unit], chosen: list[int], words_of: dict[int, Bag],
                     index, defined) -> dict[int, Analysis]:
         """Tokenize the chosen passages and run the matchers; return their analyses."""
         analyses: dict[int, Analysis] = {}
         for i in chosen:
-            unit, words = units[i], words_of[i]
+            unit, bag = units[i], words_of[i]
             tokens = self.nlp.make_doc(text[unit.start:unit.end])
             hits = [(self.keys[key], s, e) for key, s, e in self.phrases(tokens)]
-            gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)}
-            for word in words & self.gap_words:
-                gaps.update(self.gap_index[word])
+            gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
+                    and all(not r.isdisjoint(bag.words) for r in self.requirements[n])}
+            for word in bag.words & self.gap_words:
+                gaps.update(n for n in self.gap_index[word] if self.could_match(n, bag))
             for number in gaps:
-                if all(required & words for required in self.requirements[number]):
-                    hits.extend((number, s, e) for _, s, e in self.gap_matchers[number](tokens))
+                hits.extend((number, s, e) for _, s, e in self.gap_matchers[number](tokens))
             analyses[i] = self._analysis(tokens, hits, index, defined)
         return analyses
 
@@ -980,6 +1229,9 @@ class Detector:
                 continue
             term, role = found
             end = i + len(term)
+            if end < n and lowers[end] == self.hyphen:  # "Customer-Supplied Materials" names no party
+                i = end
+                continue
             possessive = end < n and lowers[end] in self.possessive_marks
             if term[-1] in self.possessive_words:
                 possessive = True
@@ -989,39 +1241,65 @@ class Detector:
 
     # -- decisions -------------------------------------------------------------------------------------------
 
-    def detect(self, doc: Document) -> tuple[dict[str, Finding], Parties]:
-        """Return a Finding per safeguard (status, evidence, missing elements, explanation) and the parties."""
+    def detect(self, doc: Document, roles: dict[str, str] | None = None) -> tuple[dict[str, Finding], Parties]:
+        """Return a Finding per safeguard (status, evidence, missing elements, explanation) and the parties.
+
+        roles, when given ({"supplier": "Licensor", "recipient": "Licensee"}), names the parties' terms instead
+        of finding them in the preamble (for a clause reviewed on its own)."""
         text, sections = doc.text, doc.sections
         low = text.lower()
-        parties = self.find_parties(text)
+        parties = self.given_parties(roles) if roles else self.find_parties(text)
         index = self.parties_index(parties)
         leads = self.section_leads(doc)
         recitals = self.recital_span(text)
-        section_possible: dict[int, dict[str, set[str]]] = {}
 
-        def possible_at(start: int, end: int, cues: bool = True) -> tuple[set[str], dict[str, set[str]]]:
-            words = set(WORD_RE.findall(low, start, end))
-            found = self.possible(words, cues) if not words.isdisjoint(self.feature_words) else {}
-            for regex, number in self.regex_anchors:
-                if regex.search(low, start, end) and all(r & words for r in self.requirements[number]):
-                    owner, label, _ = self.info[number]
-                    found.setdefault(owner, set()).add(label)
-            return words, found
+        regex_anchors = [(regex, number) for regex, number in self.regex_anchors if regex.search(low)]
 
-        def of_section(j: int) -> dict[str, set[str]]:
-            if j not in section_possible:
-                section_possible[j] = possible_at(sections[j].start, sections[j].end, cues=False)[1]
-            return section_possible[j]
+        def possible_at(bag: Bag, start: int, end: int, cues: bool, allowed: int, rough: bool = False) -> int:
+            found = self.possible(bag, cues, allowed, rough) if not bag.words.isdisjoint(self.feature_words) else 0
+            for regex, number in regex_anchors:
+                if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
+                    found |= self.number_bit[number]
+            return found
 
-        # 1. sections that can complete some combination (with the section that introduces them)
-        candidates = []
+        # the labels (bit masks) of sections and passages, checked for the labels asked so far (-1: all)
+        section_bags: dict[int, Bag] = {}
+        section_rough: dict[int, int] = {}
+        section_possible: dict[int, tuple[int, int]] = {}
+
+        def section_bag(j: int) -> Bag:
+            if j not in section_bags:
+                section_bags[j] = Bag(WORD_RE.findall(low, sections[j].start, sections[j].end))
+            return section_bags[j]
+
+        def rough_section(j: int) -> int:
+            if j not in section_rough:
+                section_rough[j] = possible_at(section_bag(j), sections[j].start, sections[j].end, False, -1, True)
+            return section_rough[j]
+
+        def of_section(j: int, allowed: int = -1) -> int:
+            done = section_possible.get(j)
+            if done is None or allowed & ~done[0]:
+                allowed |= done[0] if done else 0
+                done = (allowed, possible_at(section_bag(j), sections[j].start, sections[j].end, False, allowed))
+                section_possible[j] = done
+            return done[1]
+
+        # 1. sections that can complete some combination (with the section that introduces them): first by their
+        # words alone, then by checking word pairs and order for the safeguards still in play
+        candidates, section_allowed = [], {}
         for j, section in enumerate(sections):
-            own = of_section(j)
+            own = rough_section(j)
             if not own:
                 continue
-            inherited = of_section(leads[j]) if j in leads else None
-            if self.satisfiable(own, inherited, cues_known=False):
+            allowed = self.satisfiable(own | (rough_section(leads[j]) if j in leads else 0), cues_known=False)
+            if not allowed:
+                continue
+            allowed = self.satisfiable(of_section(j, allowed) | (of_section(leads[j], allowed) if j in leads else 0),
+                                       cues_known=False)
+            if allowed:
                 candidates.append(j)
+                section_allowed[j] = allowed | self.cue_bits
         # 2. their passages, and the passages that introduce list items
         units: list[Unit] = []
         ranges: dict[int, tuple[int, int]] = {}
@@ -1039,43 +1317,57 @@ class Detector:
                     if units[k].lead is None:
                         units[k].lead = ranges[leads[j]][1] - 1
         # 3. passages that can complete some combination
-        words_of: dict[int, set[str]] = {}
-        unit_possible: dict[int, dict[str, set[str]]] = {}
+        words_of: dict[int, Bag] = {}
+        unit_possible: dict[int, tuple[int, int]] = {}
 
-        def of_unit(i: int) -> dict[str, set[str]]:
-            if i not in unit_possible:
-                words_of[i], unit_possible[i] = possible_at(units[i].start, units[i].end)
-            return unit_possible[i]
+        def of_unit(i: int, allowed: int = -1) -> int:
+            done = unit_possible.get(i)
+            if done is None or allowed & ~done[0]:
+                allowed |= done[0] if done else 0
+                if i not in words_of:
+                    words_of[i] = Bag(WORD_RE.findall(low, units[i].start, units[i].end))
+                done = (allowed, possible_at(words_of[i], units[i].start, units[i].end, True, allowed))
+                unit_possible[i] = done
+            return done[1]
+
+        for j, (first, last) in ranges.items():  # a section that is one passage: its words are already known
+            if last - first == 1 and j in section_bags:
+                words_of[first] = section_bags[j]
 
         reach: dict[int, dict[str, tuple[str, set[str]]]] = {}
+        feature_bits = ~self.cue_bits
         for j in candidates:
             for i in range(*ranges[j]):
-                own = of_unit(i)
-                if not any(owner for owner in own):
+                own = of_unit(i, section_allowed[j])
+                if not own & feature_bits:
                     continue
-                inherited: dict[str, set[str]] = {}
                 lead, depth = units[i].lead, 0
                 while lead is not None and depth < 3:
-                    for owner, labels in of_unit(lead).items():
-                        inherited.setdefault(owner, set()).update(labels)
+                    own |= of_unit(lead, section_allowed[j])
                     lead, depth = units[lead].lead, depth + 1
-                found = self.reach(own, inherited or None, self.opening(text, units[i].start))
+                found = self.reach(own, self.opening(text, units[i].start))
                 if found:
                     reach[i] = found
         # 4. analyse the passages that can still change a finding, those that can reach a core element first,
         # in small batches; a safeguard with enough present evidence and all its elements stops asking for more
-        pending = sorted(reach, key=lambda i: (all(level != "core" for level, _ in reach[i].values()), i))
+        # passages whose features sit close together come first: they are the likely hits
+        spread = {i: self.spread(low, units[i], words_of[i], reach[i]) for i in reach}
+        pending = sorted(reach, key=lambda i: (all(level != "core" for level, _ in reach[i].values()), spread[i], i))
         hits: dict[str, list[Hit]] = {sid: [] for sid in self.rules}
         counts = {sid: {"present": 0, "partial": 0} for sid in self.rules}
+        tries = {sid: 0 for sid in self.rules}
         covered: dict[str, set[str]] = {sid: set() for sid in self.rules}
         analyses: dict[int, Analysis] = {}
 
         def useful(i: int) -> bool:
             for sid, (level, elements) in reach[i].items():
+                if tries[sid] >= TRY_LIMIT and counts[sid]["present"] > 0:
+                    continue  # a present finding with enough passages tried: stop collecting
                 if counts[sid]["present"] < EVIDENCE_PER_FINDING and (level == "core" or counts[sid]["present"] == 0):
                     if level == "core" or counts[sid]["partial"] < EVIDENCE_PER_FINDING:
                         return True
-                if elements - covered[sid]:
+                # a finding already settled still looks for its missing elements, in core-level passages only
+                if level == "core" and elements - covered[sid]:
                     return True
             return False
 
@@ -1089,7 +1381,8 @@ class Detector:
                 lead, depth = units[i].lead, 0
                 while lead is not None and depth < 3:
                     needed.add(lead)
-                    of_unit(lead)
+                    if lead not in words_of:
+                        words_of[lead] = Bag(WORD_RE.findall(low, units[lead].start, units[lead].end))
                     lead, depth = units[lead].lead, depth + 1
             needed -= set(analyses)
             analyses.update(self.analyse_all(text, units, sorted(needed), words_of, index, parties.defined))
@@ -1100,6 +1393,7 @@ class Detector:
                     leads.append(analyses[lead])
                     lead = units[lead].lead
                 for sid in reach[i]:
+                    tries[sid] += 1
                     hit = self.judge(self.rules[sid], units[i], i, analysis, leads)
                     if hit is not None:
                         hits[sid].append(hit)
@@ -1109,10 +1403,10 @@ class Detector:
         findings = {}
         for sid, rules in self.rules.items():
             heading = None
-            if not any(h.level in ("present", "partial", "other", "recital") for h in hits[sid]):
-                topics = self.topics[sid]
-                heading = next((j for j, sec in enumerate(sections)
-                                if sec.kind == "heading" and topics & of_section(j).get(sid, set())), None)
+            if not any(h.level in ("present", "partial", "other", "recital", "negated") for h in hits[sid]):
+                topics = self.topic_mask[sid]
+                heading = next((j for j, sec in enumerate(sections) if sec.kind == "heading"
+                                and topics & rough_section(j) and topics & of_section(j, topics)), None)
             findings[sid] = self.finding(rules, hits[sid], units, doc, parties, heading)
         return findings, parties
 
@@ -1135,14 +1429,14 @@ class Detector:
             labels.add(a.imperative)
         if "rule" in labels:  # "We do not allow ..." is a prohibition on the users
             labels.add("prohibit")
+        labels |= self._party_labels(a)
         if any(set(combo) <= labels for combo in rules.exclude):
             return None
         if unit.kind == "definition" and rules.modality == "required":
             return None  # '"Restricted Country" means ...' defines a word, it binds nobody
         cores = [c for c in rules.core if set(c) <= labels]
-        # a downgrade weakens a core combination only when it shares a feature with it ("use only ... internal")
-        strong = [c for c in cores if not any(set(d) <= labels and (set(d) & set(c)) - RESERVED_LABELS
-                                              for d in rules.downgrade)]
+        # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one
+        strong = [] if any(set(d) <= labels for d in rules.downgrade) else cores
         candidates = [(c, "present", False) for c in strong]
         candidates += [(c, "partial", True) for c in cores if c not in strong]
         candidates += [(c, "partial", False) for c in rules.partial if set(c) <= labels]
@@ -1153,12 +1447,12 @@ class Detector:
         for combo, level, downgraded in candidates:
             rule_ids = sorted({rid for part in combo if part not in RESERVED_LABELS
                                for _, _, rid in own.get(part, inherited.get(part, []))})
-            if unit.kind in ("heading", "recital"):
+            if unit.kind == "heading" or (unit.kind == "recital" and rules.modality == "required"):
                 return Hit(i, unit.kind, combo, rule_ids, "", "", "", elements)
             hit = self._judge_combo(rules, i, a, leads, own, combo, level, downgraded, rule_ids, elements)
             if hit is None:
                 continue
-            if hit.level == "other":
+            if hit.level in ("other", "negated"):
                 first_other = first_other or hit
                 continue
             return hit
@@ -1167,14 +1461,25 @@ class Detector:
     def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis], own,
                      combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
                      elements: set[str]) -> Hit | None:
-        """Return the verdict of one combination at its anchor, or None when its cue or party does not fit."""
+        """Return the verdict of one combination, trying each place its leading feature occurs ("Supplier
+        shall not suspend ..., but may terminate ..."), or None when no cue or party fits."""
         feature = next(part for part in combo if part not in RESERVED_LABELS)
         chain = [a] + leads
-        if feature in own:
-            anchor, at = own[feature][0][0], 0
-        else:
-            at = next(k for k, ctx in enumerate(chain) if feature in self._own_features(rules, ctx))
-            anchor = self._own_features(rules, chain[at])[feature][0][0]
+        at = 0 if feature in own else next(k for k, ctx in enumerate(chain)
+                                          if feature in self._own_features(rules, ctx))
+        fallback = None
+        for start, _end, _rid in self._own_features(rules, chain[at])[feature][:4]:
+            hit = self._judge_at(rules, i, a, chain, at, start, feature, combo, level, downgraded, rule_ids,
+                                 elements)
+            if hit is not None and hit.level not in ("other", "negated"):
+                return hit
+            fallback = fallback or hit
+        return fallback
+
+    def _judge_at(self, rules: Rules, i: int, a: Analysis, chain: list[Analysis], at: int, anchor: int,
+                  feature: str, combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
+                  elements: set[str]) -> Hit | None:
+        """Return the verdict of one combination with its leading feature at token `anchor` of chain[at]."""
         context = chain[at]
         cue, subject = self._governing(context, anchor)
         for lead in chain[at + 1:]:  # no cue here: the sentence that introduces the list governs
@@ -1194,14 +1499,28 @@ class Detector:
         wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
         if wanted and not any(modality == w or (w == "binding" and modality == "prohibit") for w in wanted):
             return None
-        # a weak or emptying cue between the governing cue and the feature weakens the duty
-        between = [c for c in context.cues if cue[0] <= c[0] <= anchor] if cue else []
-        empties = [c for c in a.cues if c[2] == "empty"]
+        if modality == "empty" and self._subject_at(context, cue[0]) != "supplier":
+            # "The Customer is not required to permit any audit": the safeguard is expressly negated
+            return Hit(i, "negated", combo, rule_ids, modality, cue_id, subject or "none", set())
+        # a weak cue near the feature, or an emptying one anywhere in the passage, weakens the duty
+        low = min(anchor, cue[0]) - WEAK_WINDOW if cue else anchor - WEAK_WINDOW
+        high = max(anchor, cue[1] + WEAK_WINDOW // 2) if cue else anchor
+        near = [c for c in context.cues if c[2] == "weak" and low <= c[0] <= high]
+        empties = [c for c in a.cues if c[2] == "empty" and self._subject_at(a, c[0]) != "supplier"]
         if empties:
             modality, cue_id = "empty", empties[0][3]
-        elif any(c[2] == "weak" for c in between):
-            modality, cue_id = "weak", next(c[3] for c in between if c[2] == "weak")
+        elif near:
+            modality, cue_id = "weak", near[0][3]
+        if subject is None and rules.direction == "duty":  # "Mistral AI's notification of ...": the owner acts
+            limit = min(anchor, cue[0]) if cue is not None and cue[1] > 0 else anchor
+            owner = next((m for m in reversed(context.mentions) if m.end <= limit and m.possessive
+                          and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
+            subject = owner.role if owner else None
         role = subject or "none"
+        any_party = feature in rules.any_party
+        if any_party:  # "a way to report misuse is provided", "anyone may report": whoever states it
+            role = "none"
+            modality = "binding" if modality in ("right", "none") else modality
         verdict = self._attribute(rules, role, modality, context, cue, anchor)
         if verdict == "other":
             return Hit(i, "other", combo, rule_ids, modality, cue_id, role, elements)
@@ -1209,10 +1528,8 @@ class Detector:
             return None
         if modality == "none" and rules.modality == "required":
             return None
-        weak = modality in ("weak", "empty") or verdict == "weak"
+        weak = modality in ("weak", "empty") or (verdict == "weak" and "right" not in combo)
         if weak:
-            if level == "partial" and not downgraded:
-                return None  # a weak duty on a side topic says nothing
             level = "partial"
         note = "downgraded" if downgraded else ("weak" if weak else "")
         return Hit(i, level, combo, rule_ids, modality, cue_id, role, elements, note=note)
@@ -1234,6 +1551,36 @@ class Detector:
         return out
 
     @staticmethod
+    def _is_object(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention is the object of a preposition ("to the Customer"), so not a subject."""
+        k = mention.start - 1
+        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        return k >= 0 and a.tokens[k].lower_ in OBJECT_MARKERS
+
+    @staticmethod
+    def _party_labels(a: Analysis) -> set[str]:
+        """Return names_supplier / names_recipient when the passage names that party, and by_supplier for
+        "... by the Licensor" (the supplier as the agent of a passive verb)."""
+        out = set()
+        for m in a.mentions:
+            if not (m.defined or a.tokens[m.start].lower_ in ("we", "us", "our", "you", "your")):
+                continue  # a generic role word ("a hosting provider") is not the contract's party
+            if m.role == "supplier":
+                out.add("names_supplier")
+                if m.start > 0 and a.tokens[m.start - 1].lower_ == "by":
+                    out.add("by_supplier")
+            elif m.role == "recipient":
+                out.add("names_recipient")
+        return out
+
+    @staticmethod
+    def _subject_at(a: Analysis, position: int) -> str:
+        """Return the role of the nearest party named before a token, or ''."""
+        mention = next((m for m in reversed(a.mentions) if m.end <= position and not m.possessive), None)
+        return mention.role if mention else ""
+
+    @staticmethod
     def _governing(a: Analysis, anchor: int):
         """Return the modality cue that governs token `anchor` and the role of the party it binds."""
         before = [c for c in a.cues if c[0] <= anchor and c[2] not in SKIPPED_CUES]
@@ -1242,14 +1589,17 @@ class Detector:
         if cue is None:
             return None, None
         subject = None
-        for mention in reversed(a.mentions):
-            if mention.end <= cue[0] and not mention.possessive and \
-                    (mention.start == 0 or a.tokens[mention.start - 1].lower_ not in OBJECT_MARKERS):
-                subject = mention.role
+        # the party named before both the cue and the feature acts; failing that, the one before the cue
+        for limit in dict.fromkeys((min(cue[0], anchor), cue[0])):
+            for mention in reversed(a.mentions):
+                if mention.end <= limit and not mention.possessive and not Detector._is_object(a, mention):
+                    subject = mention.role
+                    break
+            if subject is not None:
                 break
         if subject is None:  # passive voice: "... may not be assigned by the Licensee"
             for mention in a.mentions:
-                if mention.start > anchor and mention.start - anchor <= 8 and mention.start > 0 \
+                if mention.start > anchor and mention.start - anchor <= 12 and mention.start > 0 \
                         and a.tokens[mention.start - 1].lower_ == "by":
                     subject = mention.role
                     break
@@ -1279,8 +1629,13 @@ class Detector:
             return "ok" if modality in ("right", "none") else "none"
         if actor in ("mutual", "unknown", "none"):
             return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
-        # the recipient: bound to submit to it, or holding the right itself (the wrong way round)
+        # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")
         if actor == role and modality in ("binding", "prohibit", "weak", "empty"):
+            subject = next((m for m in reversed(a.mentions) if m.end <= anchor and not m.possessive), None)
+            if modality != "prohibit" and subject is not None and subject.role == "recipient" and \
+                    anchor - subject.end <= 3 and \
+                    not any(t.norm_ in SUBMIT_VERBS for t in a.tokens[subject.end:anchor + 1]):
+                return "other"
             return "ok"
         return "other"
 
@@ -1388,6 +1743,10 @@ class Detector:
             title = doc.sections[heading].text.strip()[:60]
             return (f"missing: the heading '{title}' names the topic but no text under it binds {who['recipient']} "
                     f"(no {rules.sid} rule matched with a binding cue).")
+        negated = [h for h in hits if h.level == "negated"]
+        if negated:
+            return (f"missing: the text{where(negated[0])} expressly negates it ({negated[0].cue} cue "
+                    f"'{negated[0].cue_id}', rule {rules.sid}.{'+'.join(negated[0].combo)}).")
         recital = [h for h in hits if h.level == "recital"]
         if recital:
             return f"missing: only a recital{where(recital[0])} mentions it; recitals are not obligations."
@@ -1476,7 +1835,13 @@ def get_detector(library) -> Detector:
     return detector
 
 
-def detect(doc: Document, library) -> tuple[dict[str, Finding], dict[str, Any]]:
-    """Return a Finding per safeguard id and the parties found in the document."""
-    findings, parties = get_detector(library).detect(doc)
+def detect(doc: Document, library, roles: dict[str, str] | None = None) -> tuple[dict[str, Finding], dict[str, Any]]:
+    """Return a Finding per safeguard id and the parties found in the document (or given as roles)."""
+    findings, parties = get_detector(library).detect(doc, roles)
     return findings, parties.to_dict()
+
+
+def detect_text(text: str, library, roles: dict[str, str] | None = None) -> dict[str, Finding]:
+    """Return the findings for a bare clause or sentence, one section, with optional party roles."""
+    doc = Document(path="<text>", format="txt", text=text, sections=[Section(text, 0, len(text))])
+    return get_detector(library).detect(doc, roles)[0]

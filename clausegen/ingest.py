@@ -16,6 +16,7 @@ Section.index is, for DOCX, the ordinal of the block's first w:p among all w:p e
 from __future__ import annotations
 
 import codecs
+import contextvars
 import hashlib
 import io
 import logging
@@ -24,7 +25,9 @@ import os
 import posixpath
 import re
 import stat
+import time
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -51,11 +54,18 @@ class Limits:
     """Safety bounds applied while ingesting one file.
 
     max_file_bytes: largest input accepted, checked before the file is read (50 MB).
-    max_unzipped_bytes: largest declared inflated size of a DOCX, for any one part and for all parts together (200 MB).
+    max_unzipped_bytes: largest declared inflated size of a DOCX, for any one part and for all parts together; for a
+      PDF, the most bytes its streams may decode to, all streams together (200 MB).
     max_part_ratio: largest compression ratio (inflated / compressed) of a zip part bigger than 1 MB (200:1).
     max_zip_entries: most entries a DOCX zip may list (10,000).
     max_pdf_pages: most pages a PDF may have; a longer PDF is refused, never silently truncated (2,000).
     max_xml_depth: deepest element nesting accepted in a DOCX XML part (200).
+    max_pdf_page_objects: most characters and shapes one PDF page may draw (100,000; dense legal pages draw ~10,000).
+    max_pdf_forms: most form XObjects one PDF page may draw, nested ones included (1,000).
+    max_pdf_seconds: longest time spent reading one PDF (120 s).
+
+    `Limits.from_env()` (what `ingest` and `ingest_bytes` use when no Limits is passed) takes each field from the
+    environment variable CLAUSEGEN_<FIELD NAME IN CAPITALS> when it is set, e.g. CLAUSEGEN_MAX_PDF_PAGES=5000.
     """
 
     max_file_bytes: int = 50 * MB
@@ -64,6 +74,34 @@ class Limits:
     max_zip_entries: int = 10_000
     max_pdf_pages: int = 2000
     max_xml_depth: int = 200
+    max_pdf_page_objects: int = 100_000
+    max_pdf_forms: int = 1000
+    max_pdf_seconds: float = 120.0
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Limits":
+        """Return the default limits with every CLAUSEGEN_<FIELD> environment variable applied."""
+        from dataclasses import fields
+
+        from clausegen.errors import ClausegenError
+
+        environ = os.environ if environ is None else environ
+        values = {}
+        for item in fields(cls):
+            name = f"CLAUSEGEN_{item.name.upper()}"
+            raw = environ.get(name)
+            if raw is None or not raw.strip():
+                continue
+            kind = float if item.type in (float, "float") else int
+            try:
+                value = kind(raw.strip().replace("_", ""))
+            except ValueError:
+                value = None
+            if value is None or not value > 0 or value != value or value == float("inf"):
+                raise ClausegenError(f"{name}: expected a positive {'number' if kind is float else 'whole number'}, "
+                                     f"got {raw.strip()!r}")
+            values[item.name] = value
+        return cls(**values) if values else DEFAULT_LIMITS
 
 
 DEFAULT_LIMITS = Limits()
@@ -88,8 +126,13 @@ _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")  # stream name inside an
 # ---------------------------------------------------------------- entry points
 
 
-def ingest(path, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Return the Document read from the file at `path`; the size is checked before anything is read."""
+def ingest(path, limits: Limits | None = None) -> Document:
+    """Return the Document read from the file at `path`; the size is checked before anything is read.
+
+    limits: the safety bounds (default: `Limits.from_env()`, the defaults with CLAUSEGEN_<FIELD> variables applied).
+    """
+    if limits is None:
+        limits = Limits.from_env()
     name = os.fspath(path)
     if isinstance(name, bytes):
         name = os.fsdecode(name)
@@ -114,8 +157,11 @@ def ingest(path, limits: Limits = DEFAULT_LIMITS) -> Document:
     return ingest_bytes(data, name, limits)
 
 
-def ingest_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Return the Document for `data`, a file called `name`; a pure function of its arguments."""
+def ingest_bytes(data: bytes, name: str, limits: Limits | None = None) -> Document:
+    """Return the Document for `data`, a file called `name`; a pure function of its arguments (and, when `limits`
+    is None, of the CLAUSEGEN_<FIELD> limit variables: see `Limits.from_env`)."""
+    if limits is None:
+        limits = Limits.from_env()
     try:
         fmt = _choose_format(data, name, limits)
         if fmt == "docx":
@@ -719,26 +765,279 @@ def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Secti
     return "\n\n".join(parts), sections
 
 
+class _PdfGuard:
+    """The bounds on reading one PDF: a deadline, a budget of decoded stream bytes, form XObjects and drawn objects
+    per page. pdfminer has no such limits; the hooks below (stream decoders, the interpreter, the layout device and
+    the object resolver) consult the guard of the PDF being read through `_PDF_GUARD`."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name = name
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.max_pdf_seconds
+        self.budget = limits.max_unzipped_bytes  # decoded stream bytes still allowed
+        self.page = 0
+        self.forms = 0
+        self.ticks = 0
+        self.error: IngestError | None = None
+
+    def fail(self, error: IngestError):
+        """Raise `error`, and remember it: pdfminer swallows some exceptions, the refusal must still reach the caller."""
+        if self.error is None:
+            self.error = error
+        raise self.error
+
+    def check(self) -> None:
+        """Raise when the PDF has already been refused or its time is up."""
+        if self.error is not None:
+            raise self.error
+        if time.monotonic() > self.deadline:
+            self.fail(UnsafeFileError(f"{self.name}: PDF takes too long to read "
+                                      f"(more than {self.limits.max_pdf_seconds:g} s limit)"))
+
+    def spend(self, size: int) -> None:
+        """Account for `size` decoded stream bytes; raise past the budget."""
+        self.budget -= size
+        if self.budget < 0:
+            self.fail(UnsafeFileError(f"{self.name}: PDF streams inflate past {_size(self.limits.max_unzipped_bytes)} "
+                                      "(decompression bomb refused)"))
+
+
+_PDF_GUARD: contextvars.ContextVar[_PdfGuard | None] = contextvars.ContextVar("clausegen_pdf_guard", default=None)
+
+
+class _GuardedZlib:
+    """Stands in for the zlib module inside pdfminer.pdftypes: inflates no more than the guard's budget, and returns
+    what a truncated stream holds (pdfminer would otherwise salvage it one byte at a time, in quadratic time)."""
+
+    error = zlib.error
+
+    def __getattr__(self, attribute):
+        return getattr(zlib, attribute)
+
+    @staticmethod
+    def decompress(data, *args, **kwargs):
+        guard = _PDF_GUARD.get()
+        if guard is None:
+            return zlib.decompress(data, *args, **kwargs)
+        guard.check()
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, max(guard.budget, 0) + 1)
+        guard.spend(len(out))
+        return out
+
+
+def _salvage_flate(data: bytes) -> bytes:
+    """Linear stand-in for pdfminer's decompress_corrupted: inflate the stream, else all of it but the checksum."""
+    guard = _PDF_GUARD.get()
+    limit = max(guard.budget, 0) + 1 if guard is not None else 0
+    for body in (data, data[:-4]):
+        try:
+            out = zlib.decompressobj().decompress(body, limit)
+        except zlib.error:
+            if body is not data or len(data) <= 4:
+                raise
+            continue
+        if guard is not None:
+            guard.spend(len(out))
+        return out
+    raise zlib.error("corrupt stream")  # not reached
+
+
+def _guarded_lzw(data: bytes) -> bytes:
+    """pdfminer's LZW decoder, stopped at the guard's budget (LZW inflates up to ~2,700:1)."""
+    from pdfminer.lzw import LZWDecoder
+
+    guard = _PDF_GUARD.get()
+    pieces, total = [], 0
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        pieces.append(piece)
+        total += len(piece)
+        if guard is not None and total > guard.budget:
+            break
+    if guard is not None:
+        guard.spend(total)
+    return b"".join(pieces)
+
+
+def _guarded_runlength(data: bytes) -> bytes:
+    """RunLengthDecode in linear time and bounded memory (pdfminer's builds a list of ints, 8 bytes per byte)."""
+    guard = _PDF_GUARD.get()
+    limit = guard.budget if guard is not None else math.inf
+    out = bytearray()
+    i, n = 0, len(data)
+    while i < n and len(out) <= limit:
+        length = data[i]
+        if length == 128:
+            break
+        if length < 128:
+            out += data[i + 1:i + 2 + length]
+            i += length + 2
+        else:
+            out += data[i + 1:i + 2] * (257 - length)
+            i += 2
+    if guard is not None:
+        guard.spend(len(out))
+    return bytes(out)
+
+
+def _install_pdf_guards() -> None:
+    """Put the bounded decoders into pdfminer.pdftypes (once; outside `_ingest_pdf` they behave like the originals,
+    but in linear time)."""
+    import pdfminer.pdftypes as pdftypes
+
+    if getattr(pdftypes, "_clausegen_guarded", False):
+        return
+    pdftypes.zlib = _GuardedZlib()
+    pdftypes.decompress_corrupted = _salvage_flate
+    pdftypes.lzwdecode = _guarded_lzw
+    pdftypes.rldecode = _guarded_runlength
+    pdftypes._clausegen_guarded = True
+
+
+def _pdf_classes():
+    """Return (document, interpreter, device) classes that consult the current _PdfGuard."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfminer.pdftypes import PDFObjRef
+
+    class GuardedDocument(PDFDocument):
+        def getobj(self, objid):
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                guard.check()
+            obj = super().getobj(objid)
+            # An object that is only a reference to another ("2 0 obj 2 0 R endobj") sends pdfminer's resolve1 round
+            # a loop forever: follow such chains here, a bounded number of steps.
+            seen = {objid}
+            while isinstance(obj, PDFObjRef):
+                if obj.objid in seen or len(seen) > 32:
+                    if guard is not None:
+                        guard.fail(CorruptFileError(f"{guard.name}: malformed PDF (object {objid} refers to itself "
+                                                    "through a loop of references)"))
+                    return None
+                seen.add(obj.objid)
+                obj = super().getobj(obj.objid)
+            return obj
+
+    class GuardedInterpreter(PDFPageInterpreter):
+        def push(self, obj) -> None:
+            argstack = self.argstack
+            argstack.append(obj)
+            if len(argstack) > 4096:  # operators take at most a few operands; a junk stream piles up millions
+                del argstack[:2048]
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                guard.ticks += 1
+                if guard.ticks & 1023 == 0:
+                    guard.check()
+                    items = len(getattr(self.device, "cur_item", ()) or ())
+                    if items > guard.limits.max_pdf_page_objects:
+                        guard.fail(_too_many_objects(guard, items))
+
+        def pop(self, n: int) -> list:
+            if n == 0:
+                return []
+            x = self.argstack[-n:]
+            del self.argstack[-n:]  # in place: pdfminer copies the whole stack on every operator
+            return x
+
+        def do_Do(self, xobjid_arg) -> None:
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                guard.check()
+                guard.forms += 1
+                if guard.forms > guard.limits.max_pdf_forms:
+                    guard.fail(UnsafeFileError(f"{guard.name}: page {guard.page} draws more than "
+                                               f"{guard.limits.max_pdf_forms} XObjects (nested forms fanning out?)"))
+            super().do_Do(xobjid_arg)
+
+    class GuardedAggregator(PDFPageAggregator):
+        def end_page(self, page) -> None:
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                guard.check()
+                # Characters drawn wholly outside the page are invisible; laying them out costs quadratic time.
+                x0, y0, x1, y1 = self.cur_item.bbox
+                objs = self.cur_item._objs
+                kept = [o for o in objs if not (isinstance(o, LTChar) and (o.x1 < x0 or o.x0 > x1 or o.y1 < y0 or
+                                                                          o.y0 > y1))]
+                if len(kept) != len(objs):
+                    self.cur_item._objs = kept
+                items = _count_layout_items(kept)
+                if items > guard.limits.max_pdf_page_objects:
+                    guard.fail(_too_many_objects(guard, items))
+            super().end_page(page)
+
+    return GuardedDocument, GuardedInterpreter, GuardedAggregator
+
+
+def _too_many_objects(guard: _PdfGuard, items: int) -> UnsafeFileError:
+    return UnsafeFileError(f"{guard.name}: page {guard.page} draws too much ({items} characters and shapes > "
+                           f"{guard.limits.max_pdf_page_objects} limit)")
+
+
+def _count_layout_items(objs) -> int:
+    """Return how many layout objects a page holds, counting inside figures."""
+    from pdfminer.layout import LTFigure
+
+    total = 0
+    stack = [objs]
+    while stack:
+        for obj in stack.pop():
+            total += 1
+            if isinstance(obj, LTFigure):
+                stack.append(obj._objs)
+    return total
+
+
 def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> list[list[tuple[str, float, bool]]]:
     """Return, per page, its text lines in reading order as (text, top y, starts a text box)."""
-    from pdfminer.converter import PDFPageAggregator
+    _install_pdf_guards()
+    guard = _PdfGuard(name, limits)
+    token = _PDF_GUARD.set(guard)
+    try:
+        pages = _pdf_page_lines_guarded(data, name, limits, guard)
+    except IngestError:
+        raise
+    except Exception as exc:
+        if guard.error is not None:
+            raise guard.error from None
+        raise CorruptFileError(f"{name}: malformed PDF ({type(exc).__name__}: {_one_line(exc)})") from None
+    finally:
+        _PDF_GUARD.reset(token)
+    if guard.error is not None:  # raised inside pdfminer and swallowed there
+        raise guard.error
+    return pages
+
+
+def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
+                            guard: _PdfGuard) -> list[list[tuple[str, float, bool]]]:
     from pdfminer.layout import LAParams
-    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfinterp import PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1
 
+    document_class, interpreter_class, device_class = _pdf_classes()
     try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        document = document_class(PDFParser(io.BytesIO(data)))
+    except IngestError:
+        raise
     except PDFPasswordIncorrect:
         raise EncryptedFileError(f"{name}: encrypted PDF (password required)") from None
     except PDFEncryptionError as exc:
         raise EncryptedFileError(f"{name}: encrypted PDF ({_one_line(exc)})") from None
     except Exception as exc:
+        if guard.error is not None:
+            raise guard.error from None
         raise CorruptFileError(f"{name}: malformed PDF ({type(exc).__name__}: {_one_line(exc)})") from None
     try:
         declared = resolve1(resolve1(document.catalog["Pages"])["Count"])
+    except IngestError:
+        raise
     except Exception:  # a broken page tree is found again below, page by page
         declared = None
     if isinstance(declared, int) and declared > limits.max_pdf_pages:
@@ -746,13 +1045,15 @@ def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> list[list[tuple[s
 
     manager = PDFResourceManager(caching=True)
     # all_texts: text drawn inside form XObjects (common in EDGAR filings) is laid out too.
-    device = PDFPageAggregator(manager, laparams=LAParams(all_texts=True))
-    interpreter = PDFPageInterpreter(manager, device)
+    device = device_class(manager, laparams=LAParams(all_texts=True))
+    interpreter = interpreter_class(manager, device)
     pages: list[list[tuple[str, float, bool]]] = []
     try:
         for page in PDFPage.create_pages(document):
             if len(pages) >= limits.max_pdf_pages:
                 raise UnsafeFileError(f"{name}: too many pages (more than {limits.max_pdf_pages})")
+            guard.check()
+            guard.page, guard.forms = len(pages) + 1, 0
             interpreter.process_page(page)
             layout = device.get_result()
             lines: list[list] = []
@@ -761,6 +1062,8 @@ def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> list[list[tuple[s
     except IngestError:
         raise
     except Exception as exc:
+        if guard.error is not None:
+            raise guard.error from None
         raise CorruptFileError(f"{name}: malformed PDF ({type(exc).__name__}: {_one_line(exc)})") from None
     if not pages:
         raise CorruptFileError(f"{name}: malformed PDF (no pages)")

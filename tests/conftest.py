@@ -446,3 +446,28 @@ def run_chromium(args, profile_dir) -> str:
     done = _audit_subprocess.run(command, capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+# ---- reviewer: the labelled dev set and corpus paths (reviewer) ----
+DEV_LABELS = SHARED / "eval" / "dev_labels.jsonl"
+SHARED_CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(scope="session")
+def dev_labels() -> list[dict]:
+    """Return the labelled dev documents of ../shared/eval (skip when they are absent)."""
+    if not DEV_LABELS.is_file():
+        pytest.skip("../shared/eval/dev_labels.jsonl is absent")
+    return [_audit_json.loads(line) for line in DEV_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def dev_scores(library, dev_labels) -> dict:
+    """Return bench/accuracy.py's scores of the reviewer and the keyword baseline on the dev set (run once)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.evaluate(DEV_LABELS, SHARED_CORPUS, library)
+# ---- end of reviewer block ----

@@ -85,3 +85,44 @@ def test_rider_drafts_missing_required_safeguards(weak_review, library, tmp_path
         title = library.clauses[f"{sid}_standard"].title if f"{sid}_standard" in library.clauses else None
         assert title is None or title in text
     assert "prevail" in text.lower()
+
+
+# ---- the comments part and the text table (reviewer) ----
+def test_annotated_docx_comments_part(reseller_review, tmp_path):
+    out = annotate_docx(CONTRACTS / "reseller_with_flowdown.docx", reseller_review, tmp_path / "annotated.docx")
+    package = zipfile.ZipFile(out)
+    assert "word/comments.xml" in package.namelist()
+    comments_xml = package.read("word/comments.xml").decode()
+    for finding in reseller_review.findings:
+        if finding.status != "missing":
+            assert f"{finding.safeguard}: {finding.status.upper()}" in comments_xml
+    # the original text is untouched: same paragraphs, same words
+    before = [p.text for p in docx.Document(str(CONTRACTS / "reseller_with_flowdown.docx")).paragraphs]
+    after = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert before == after
+
+
+def test_annotating_a_broken_docx_is_a_clear_error(reseller_review, tmp_path):
+    from clausegen.errors import IngestError
+
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a docx")
+    with pytest.raises(IngestError, match="bad.docx"):
+        annotate_docx(bad, reseller_review, tmp_path / "out.docx")
+
+
+def test_text_table_lists_every_safeguard_with_status(reseller_review):
+    out = render_review(reseller_review, "text")
+    for finding in reseller_review.findings:
+        assert finding.safeguard in out
+    assert "Missing required safeguards" in out
+    assert "\x1b[" not in out  # no terminal colour codes when the output is not a terminal
+
+
+def test_markdown_cells_are_safe(reseller_review):
+    from copy import deepcopy
+
+    review = deepcopy(reseller_review)
+    review.findings[0].evidence[0].section = "4 | Use"
+    table_rows = [line for line in render_review(review, "markdown").splitlines() if line.startswith("| `")]
+    assert all(row.count(" | ") == 4 for row in table_rows)

@@ -35,6 +35,19 @@ def anchor_runs(paragraph):
     return runs if runs else [paragraph.add_run("")]
 
 
+def evidence_paragraphs(finding, texts: list[str]) -> list[int]:
+    """Return the paragraph indexes holding a finding's evidence: the paragraph index ingest recorded (Section.index),
+    else the paragraph whose text contains the start of the quote."""
+    found = [i for i in dict.fromkeys(finding.section_indexes) if 0 <= i < len(texts)]
+    for evidence in finding.evidence:
+        quote = " ".join(evidence.text.split())[:60]
+        if quote and not any(quote in texts[i] for i in found):
+            index = next((i for i, text in enumerate(texts) if quote in text), None)
+            if index is not None and index not in found:
+                found.append(index)
+    return found
+
+
 def annotate_docx(src_path, review: Review, out_path) -> Path:
     """Write out_path: src_path with one comment per evidence paragraph and a summary comment at the start."""
     import docx
@@ -53,13 +66,13 @@ def annotate_docx(src_path, review: Review, out_path) -> Path:
     first = next((p for p in paragraphs if p.text.strip()), paragraphs[0])
     document.add_comment(anchor_runs(first), text=summary_text(review), author=AUTHOR, initials=INITIALS)
     # One comment per (paragraph, safeguard); several safeguards on one paragraph each get their own comment.
+    texts = [" ".join(p.text.split()) for p in paragraphs]
     for finding in review.findings:
         if finding.status == "missing":
             continue
-        for index in dict.fromkeys(finding.section_indexes):
-            if 0 <= index < len(paragraphs):
-                document.add_comment(anchor_runs(paragraphs[index]), text=comment_text(finding),
-                                     author=AUTHOR, initials=INITIALS)
+        for index in evidence_paragraphs(finding, texts):
+            document.add_comment(anchor_runs(paragraphs[index]), text=comment_text(finding),
+                                 author=AUTHOR, initials=INITIALS)
     out_path = Path(out_path)
     document.save(str(out_path))
     return out_path

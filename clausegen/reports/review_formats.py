@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import shutil
+import sys
 
 from clausegen.model import Review
 
@@ -31,6 +33,11 @@ def short(quote: str, limit: int = QUOTE_CHARS) -> str:
     return quote if len(quote) <= limit else quote[: limit - 1].rstrip() + "…"
 
 
+def md_cell(value: str) -> str:
+    """Return text safe inside a Markdown table cell (no pipes, no line breaks)."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
 def missing_required(review: Review) -> list[str]:
     """Return the ids of required safeguards that are missing."""
     return [f.safeguard for f in review.findings if f.required and f.status == "missing"]
@@ -40,10 +47,13 @@ def text(review: Review) -> str:
     """Return a readable table for the terminal (colour only when writing to a terminal is not our job here)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     buffer = io.StringIO()
     width = max(100, min(shutil.get_terminal_size((140, 24)).columns, 180))
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # colours on a terminal, plain text in a pipe
+    console = Console(file=buffer, width=width, force_terminal=colour, color_system="standard" if colour else None,
+                      highlight=False)
     console.print(f"Review: {review.document}  (detected type: {review.doc_type})")
     parties = review.parties or {}
     if parties.get("supplier") or parties.get("recipient"):
@@ -57,8 +67,9 @@ def text(review: Review) -> str:
                 detail += "\nmissing: " + ", ".join(f.missing_elements)
         else:
             detail = f.explanation
-        table.add_row(f.safeguard, "yes" if f.required else "", f.status.upper() if f.required else f.status,
-                      f"{f.score:.2f}", where, detail)
+        status = Text(f.status.upper() if f.required else f.status, style=STATUS_STYLE[f.status])
+        table.add_row(f.safeguard, "yes" if f.required else "", status, f"{f.score:.2f}", Text(where),
+                      Text(detail))
     console.print(table)
     gaps = missing_required(review)
     console.print(f"Missing required safeguards: {', '.join(gaps) if gaps else 'none'}")
@@ -74,7 +85,7 @@ def markdown(review: Review) -> str:
     out += [f"Missing required safeguards: {', '.join(f'`{g}`' for g in gaps) if gaps else 'none'}", ""]
     out += ["| safeguard | required | status | score | where |", "|---|---|---|---|---|"]
     for f in review.findings:
-        where = f.evidence[0].section if f.evidence else ""
+        where = md_cell(f.evidence[0].section) if f.evidence else ""
         out.append(f"| `{f.safeguard}` | {'yes' if f.required else 'no'} | {f.status} | {f.score:.2f} | {where} |")
     for f in review.findings:
         out += ["", f"## {f.safeguard}: {f.status}", "", f.explanation]

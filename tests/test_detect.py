@@ -1,0 +1,239 @@
+"""The detector: sentence tables, party attribution, modality, negation and carve-outs, headings, recitals,
+the rule validator and the prefilter's speed-relevant pieces."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from clausegen.detect import detect_text, expand_pattern, get_detector, validate_detection
+from clausegen.library import Yaml12Loader
+from clausegen.model import SAFEGUARD_IDS, Document, Section
+
+from conftest import FIXTURES
+
+LICENSING = {"supplier": "Licensor", "recipient": "Licensee"}
+SUPPLY = {"supplier": "Supplier", "recipient": "Customer"}
+YOU_WE = {"supplier": "we", "recipient": "you"}
+
+# (safeguard, expected status, roles, text) - written for these tests, one behaviour per row.
+OWN_TABLE = [
+    # party attribution: a duty on the supplier does not count; mutual counts; the supplier's right counts
+    ("export_control", "present", LICENSING, "The Licensee shall comply with all applicable export control laws."),
+    ("export_control", "missing", LICENSING, "The Licensor shall comply with all applicable export control laws."),
+    ("export_control", "present", SUPPLY, "Each party shall comply with the export and sanctions laws that apply to it."),
+    ("audit_rights", "present", SUPPLY, "The Supplier may audit the Customer's books and records to verify compliance."),
+    ("audit_rights", "missing", SUPPLY, "The Customer may audit the Supplier's books and records once a year."),
+    ("suspension_termination", "present", SUPPLY,
+     "The Supplier may suspend the Services immediately if the Customer breaches Section 4."),
+    ("suspension_termination", "missing", SUPPLY,
+     "The Customer may terminate this Agreement immediately if the Supplier breaches its warranties."),
+    ("transfer_restriction", "present", SUPPLY,
+     "Neither party may assign this Agreement without the prior written consent of the other party."),
+    ("data_handling", "missing", SUPPLY,
+     "The Supplier shall process personal data only on the documented instructions of the Customer."),
+    # modality: may / should / reasonable efforts weaken a duty to partial
+    ("export_control", "partial", LICENSING,
+     "The Licensee shall use reasonable efforts to comply with applicable export control laws."),
+    ("end_use", "partial", YOU_WE, "You should use the App only for personal purposes."),
+    ("reseller_due_diligence", "partial", {"supplier": "Company", "recipient": "Reseller"},
+     "The Reseller may ask its customers about their intended use of the Products."),
+    # negation and carve-outs
+    ("audit_rights", "missing", SUPPLY, "The Customer is not required to permit any audit or inspection by the Supplier."),
+    ("end_use", "partial", SUPPLY,
+     "The Customer shall not use the System to monitor journalists, except where such use is authorised by the "
+     "authorities of the Territory."),
+    ("data_handling", "partial", SUPPLY,
+     "The Customer shall keep Intercept Data confidential, provided that nothing herein restricts the Customer from "
+     "disclosing it to any authority."),
+    # core vs generic wording
+    ("end_use", "present", LICENSING,
+     "The Licensee shall not use the Software to track or profile individuals because of their political opinions."),
+    ("end_use", "partial", LICENSING, "The Licensee shall use the Software for its internal business purposes only."),
+    ("suspension_termination", "partial", SUPPLY,
+     "Either party may terminate this Agreement if the other party materially breaches it and fails to cure the "
+     "breach within thirty (30) days after written notice."),
+    ("human_rights", "present", SUPPLY,
+     "The Customer shall respect human rights, including those in the Universal Declaration of Human Rights."),
+    ("human_rights", "missing", SUPPLY, "The Customer shall comply with all applicable laws."),
+    ("misuse_reporting", "present", SUPPLY,
+     "The Customer shall promptly notify the Supplier of any suspected misuse of the Products."),
+    ("misuse_reporting", "partial", SUPPLY,
+     "The Customer shall notify the Supplier of any security vulnerabilities it discovers in the Products."),
+    ("access_control", "present", LICENSING,
+     "Each licence key expires twelve (12) months after issue and must be renewed by the Licensor."),
+    ("access_control", "partial", LICENSING, "The Software is delivered with a licence key."),
+    ("reseller_due_diligence", "present", {"supplier": "Vendor", "recipient": "Reseller"},
+     "The Reseller shall require each of its customers to agree to the end-user terms in Exhibit B."),
+    # recitals and instructions to the reader
+    ("end_use", "missing", SUPPLY, "WHEREAS the Customer intends to use the System solely for traffic management."),
+    ("end_use", "present", YOU_WE, "Do not use the App to watch or follow anyone because of their religion."),
+]
+
+
+@pytest.mark.parametrize("safeguard, expected, roles, text", OWN_TABLE)
+def test_own_sentence_table(library, safeguard, expected, roles, text):
+    finding = detect_text(text, library, roles)[safeguard]
+    assert finding.status == expected, finding.explanation
+
+
+def fixture_rows():
+    path = FIXTURES / "sentences.yaml"
+    if not path.is_file():
+        return []
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=Yaml12Loader) or []
+
+
+FIXTURE_FLOOR = 0.85  # measured 0.92 on 202 rows (2026-11-25); the rows were labelled independently of the rules
+
+
+@pytest.mark.skipif(not fixture_rows(), reason="tests/fixtures/sentences.yaml is absent")
+def test_fixture_sentence_table_accuracy(library):
+    rows = fixture_rows()
+    wrong = []
+    for row in rows:
+        finding = detect_text(row["text"], library, row.get("roles"))[row["safeguard"]]
+        if finding.status != row["expected"]:
+            wrong.append(f"{row['safeguard']}: expected {row['expected']}, got {finding.status}: {row['text'][:90]}")
+    print("\n".join(wrong))
+    accuracy = 1 - len(wrong) / len(rows)
+    assert accuracy >= FIXTURE_FLOOR, f"{accuracy:.3f}"
+    # every safeguard is right on at least two thirds of its rows
+    for sid in SAFEGUARD_IDS:
+        mine = [r for r in rows if r["safeguard"] == sid]
+        bad = [w for w in wrong if w.startswith(sid + ":")]
+        assert not mine or len(bad) <= len(mine) / 3, (sid, bad)
+
+
+def test_every_finding_has_evidence_and_an_explanation(library):
+    text = ("The Licensee shall comply with all applicable export control laws. "
+            "The Licensee shall use the Software for its internal business purposes only.")
+    findings = detect_text(text, library, LICENSING)
+    assert set(findings) == set(SAFEGUARD_IDS)
+    for finding in findings.values():
+        assert finding.explanation
+        if finding.status != "missing":
+            assert finding.evidence
+            for ev in finding.evidence:
+                assert text[ev.start:ev.end] == ev.text
+    assert "export_control" in findings["export_control"].explanation
+    assert findings["end_use"].missing_elements[0] == "authorized_or_prohibited_use"
+
+
+def test_partial_lists_the_missing_core_element(library):
+    finding = detect_text("The Licensee shall use reasonable efforts to comply with applicable export control laws.",
+                          library, LICENSING)["export_control"]
+    assert finding.status == "partial"
+    assert finding.missing_elements and finding.missing_elements[0] == "comply_with_export_laws"
+    assert "weakened" in finding.explanation
+
+
+def document(paragraphs: list[tuple[str, str]]) -> Document:
+    """Return a Document of (kind, text) paragraphs separated by blank lines, headings numbered and named."""
+    text, sections, pos = "", [], 0
+    heading = ""
+    for i, (kind, body) in enumerate(paragraphs):
+        if text:
+            text += "\n\n"
+        start = len(text)
+        text += body
+        if kind == "heading":
+            heading = body
+        sections.append(Section(body, start, len(text), number="" if kind == "heading" else str(i), heading=heading,
+                                kind=kind, index=i))
+        pos += 1
+    return Document(path="test.txt", format="txt", text=text, sections=sections)
+
+
+def test_parties_from_the_preamble(library):
+    detector = get_detector(library)
+    preamble = ('This Distribution Agreement is made between NORTHWIND VISION SYSTEMS, INC., a Delaware corporation '
+                '("Northwind"), and Example Trading Ltd, a company registered in England (the "Distributor").')
+    parties = detector.find_parties(preamble + " Northwind hereby grants the Distributor a licence. " * 3)
+    assert parties.recipient_term.lower() == "distributor"
+    assert parties.supplier_term.lower() == "northwind"
+    doc = document([("paragraph", preamble),
+                    ("paragraph", "Northwind shall comply with all export control laws."),
+                    ("paragraph", "The Distributor shall comply with all export control laws.")])
+    findings, found = detector.detect(doc)
+    assert findings["export_control"].status == "present"
+    assert findings["export_control"].evidence[0].text.startswith("The Distributor")
+    assert found.to_dict()["recipient"].lower() == "distributor"
+
+
+def test_a_heading_alone_is_not_a_clause(library):
+    doc = document([("paragraph", 'This Agreement is between Acme Inc. (the "Supplier") and Buyer Ltd (the "Customer").'),
+                    ("heading", "7. EXPORT CONTROL"),
+                    ("paragraph", "The parties will discuss export matters in good faith when they arise.")])
+    findings, _ = get_detector(library).detect(doc)
+    assert findings["export_control"].status == "missing"
+    assert "heading" in findings["export_control"].explanation
+
+
+def test_recitals_are_not_obligations(library):
+    doc = document([("paragraph", 'This Agreement is between Acme Inc. (the "Supplier") and Buyer Ltd (the "Customer").'),
+                    ("paragraph", "WHEREAS the Customer shall use the System solely for the management of traffic;"),
+                    ("paragraph", "NOW, THEREFORE, the parties agree as follows:"),
+                    ("paragraph", "1. The Customer shall pay the fees.")])
+    findings, _ = get_detector(library).detect(doc)
+    assert findings["end_use"].status == "missing"
+    assert "recital" in findings["end_use"].explanation
+
+
+def test_list_items_take_the_duty_of_their_lead_in(library):
+    doc = document([("paragraph", "You may not use the Service to:"),
+                    ("paragraph", "- stalk or harass any person;"),
+                    ("paragraph", "- send spam.")])
+    findings, _ = get_detector(library).detect(doc)
+    assert findings["end_use"].status == "present"
+    assert "stalk" in findings["end_use"].evidence[0].text
+
+
+def test_paraphrase_of_a_library_wording_counts(library):
+    clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
+    findings = detect_text(clause.expected, library, SUPPLY)
+    assert findings["end_use"].status == "present"
+
+
+@pytest.mark.parametrize("detection, problem", [
+    ({"patterns": [{"label": "a", "id": "x", "pattern": [{"NORM": "x"}]}], "core": ["a"], "colour": 1}, "colour"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": [{"NORM": {"IN": ["x", 3]}}]}], "core": ["a"]}, "spaCy rejects"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": [{"OP": "*"}]}], "core": ["a"]}, "literal"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": "export"}], "core": ["b"]}, "unknown feature 'b'"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": "export", "weight": 2}], "core": ["a"]}, "weight"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": "export"}], "core": ["binding"]}, "only cues"),
+    ({"patterns": [{"label": "shall", "id": "x", "pattern": "export"}], "core": ["shall"], "direction": "up"},
+     "direction"),
+    ({}, "no detection rules"),
+])
+def test_validate_detection_names_the_problem(detection, problem):
+    problems = validate_detection("export_control", detection)
+    assert any(problem in f"{field}: {message}" for field, message in problems), problems
+
+
+def test_bundled_rules_validate(library):
+    for sid, safeguard in library.safeguards.items():
+        assert validate_detection(sid, safeguard.detection) == []
+
+
+def test_detector_is_cached_per_library_version(library):
+    assert get_detector(library) is get_detector(library)
+    changed = copy.deepcopy(library)
+    changed.safeguards["export_control"].detection["reference"] = ["The Customer shall comply with export laws."]
+    assert get_detector(changed) is not get_detector(library)
+
+
+def test_fixed_patterns_become_phrases():
+    assert expand_pattern([{"NORM": "export"}, {"NORM": {"IN": ["law", "laws"]}, "OP": "?"}]) == [["export"],
+                                                                                                   ["export", "law"],
+                                                                                                   ["export", "laws"]]
+    assert expand_pattern([{"NORM": "a"}, {"OP": "*"}, {"NORM": "b"}]) is None
+
+
+def test_lexicon_forms_normalise_to_lemmas(library):
+    detector = get_detector(library)
+    tokens = detector.nlp.make_doc("Licensee complied with the Licences and re-exported nothing")
+    assert [t.norm_ for t in tokens][:4] == ["licensee", "comply", "with", "the"]
+    assert tokens[4].norm_ == "license"
