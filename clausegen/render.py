@@ -78,6 +78,8 @@ def render_text(source: str, context: dict[str, Any], name: str, refs: dict[str,
         raise RenderError(f"{name}: template syntax error on line {exc.lineno}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise RenderError(f"{name}: refused by the template sandbox: {exc}") from None
+    except (jinja2.TemplateError, TypeError) as exc:  # e.g. {% include %}: no loader, so templates cannot read files
+        raise RenderError(f"{name}: template cannot be rendered: {exc}") from None
     return normalise(text)
 
 
