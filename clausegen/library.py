@@ -291,18 +291,7 @@ def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems)
         if cond not in CONDITIONS:
             problems.add(meta_path, "triggers.conditions", f"unknown condition '{cond}'{suggest(cond, CONDITIONS)}")
 
-    variables: dict[str, Variable] = {}
-    for name, spec in (meta.get("variables") or {}).items():
-        spec = expect_mapping(spec, meta_path, f"variables.{name}", problems)
-        vtype = spec.get("type", "string")
-        if vtype not in VARIABLE_TYPES:
-            problems.add(meta_path, f"variables.{name}.type", f"unknown type '{vtype}'{suggest(vtype, VARIABLE_TYPES)}")
-        if not spec.get("description"):
-            problems.add(meta_path, f"variables.{name}.description", "missing")
-        default = spec.get("default")
-        if default is not None and vtype in VARIABLE_TYPES and not isinstance(default, VARIABLE_TYPES[vtype]):
-            problems.add(meta_path, f"variables.{name}.default", f"expected {vtype}, got {type(default).__name__}")
-        variables[str(name)] = Variable(str(name), str(vtype), str(spec.get("description", "")), default)
+    variables = load_variables(meta.get("variables"), meta_path, problems)
 
     definitions = meta.get("definitions") or {}
     if not isinstance(definitions, dict):
@@ -611,8 +600,8 @@ def text_field(data: dict, key: str, path: Path, field: str, problems: Problems)
     return value
 
 
-def load_document_variables(data: Any, path: Path, problems: Problems) -> dict[str, Variable]:
-    """Return the `variables:` of a document template (the same shape as a clause's)."""
+def load_variables(data: Any, path: Path, problems: Problems, need_default: bool = False) -> dict[str, Variable]:
+    """Return a `variables:` mapping (clause or document template) as Variables, recording every problem."""
     variables: dict[str, Variable] = {}
     for name, spec in expect_mapping(data or {}, path, "variables", problems).items():
         spec = expect_mapping(spec, path, f"variables.{name}", problems)
@@ -622,12 +611,17 @@ def load_document_variables(data: Any, path: Path, problems: Problems) -> dict[s
         if not spec.get("description"):
             problems.add(path, f"variables.{name}.description", "missing")
         default = spec.get("default")
-        if default is None:
+        if default is None and need_default:
             problems.add(path, f"variables.{name}.default", "a document variable needs a default (a placeholder will do)")
-        elif vtype in VARIABLE_TYPES and not isinstance(default, VARIABLE_TYPES[vtype]):
+        elif default is not None and vtype in VARIABLE_TYPES and not isinstance(default, VARIABLE_TYPES[vtype]):
             problems.add(path, f"variables.{name}.default", f"expected {vtype}, got {type(default).__name__}")
         variables[str(name)] = Variable(str(name), str(vtype), str(spec.get("description", "")), default)
     return variables
+
+
+def load_document_variables(data: Any, path: Path, problems: Problems) -> dict[str, Variable]:
+    """Return the `variables:` of a document template: as a clause's, but each needs a default."""
+    return load_variables(data, path, problems, need_default=True)
 
 
 def load_contract_template(path: Path, kind: str, data: dict, clauses: dict[str, Clause],
