@@ -309,53 +309,52 @@ def spec_most(spec: dict) -> int | None:
     return int(match.group(3)) if match.group(3) else None
 
 
-def pattern_shape(pattern: list, surface: dict[str, set[str]]) -> tuple[list[frozenset], list[tuple[frozenset, int | None]]]:
-    """Return what a pattern needs of a passage's word runs (lowercase [a-z0-9]+, punctuation dropped): sets of
-    adjacent word pairs (one pair of each set must occur), and a chain of words in order with the most runs
-    between neighbours (None: any). A cheap, conservative test run before tokenizing."""
-    elements: list[tuple[str, Any, bool]] = []  # ("word", forms, required) | ("punct", None, _) | ("gap", most, _)
+def pattern_shape(pattern: list, surface: dict[str, set[str]]) -> tuple[list[tuple[frozenset, frozenset]],
+                                                                       list[tuple[frozenset, int | None]]]:
+    """Return what a pattern needs of a passage's word runs (lowercase [a-z0-9]+, punctuation dropped): pairs of
+    word sets (some word of the first right before some word of the second), and a chain of words in order with
+    the most runs between neighbours (None: any). A cheap, conservative test run before tokenizing."""
+    # each token spec becomes ("word", first runs, last runs, required, most runs) or ("gap", most tokens)
+    elements: list[tuple] = []
     for spec in pattern:
         if not isinstance(spec, dict):
             return [], []
         words = literal_words(spec)
         if words is None or spec.get("OP") not in (None, "?"):
-            elements.append(("gap", spec_most(spec), False))
+            elements.append(("gap", spec_most(spec)))
             continue
-        forms = {f for w in words for f in surface.get(w, {w}) | {w}}
-        runs = [WORD_RE.findall(f) for f in forms]
-        if all(len(r) == 1 for r in runs):
-            elements.append(("word", frozenset(r[0] for r in runs), spec_required(spec)))
-        elif all(not r for r in runs):
-            elements.append(("punct", None, False))  # "-" leaves no word run
-        else:
-            elements.append(("gap", 1, False))  # "U.S.", "n't": one token, several runs
-    pairs: list[frozenset] = []
-    for i, (kind, forms, required) in enumerate(elements):
-        if kind != "word" or not required:
+        runs = [WORD_RE.findall(f) for w in words for f in surface.get(w, {w}) | {w}]
+        if all(not r for r in runs):
+            continue  # "-" leaves no word run: invisible here
+        # a form without runs ("," among words) lets the token vanish from the runs: then it is not required
+        required = spec_required(spec) and all(runs)
+        elements.append(("word", frozenset(r[0] for r in runs if r), frozenset(r[-1] for r in runs if r),
+                         required, max(len(r) for r in runs)))
+    pairs: list[tuple[frozenset, frozenset]] = []
+    for i, element in enumerate(elements):
+        if element[0] != "word" or not element[3]:
             continue
         following: set[str] = set()
-        for kind2, forms2, required2 in elements[i + 1:]:
-            if kind2 == "punct":
-                continue
-            if kind2 == "gap":
+        for other in elements[i + 1:]:
+            if other[0] == "gap":
                 following = set()
                 break
-            following |= forms2
-            if required2:
+            following |= other[1]
+            if other[3]:
                 break
         else:
             following = set()
-        if following and len(forms) * len(following) <= 5000:
-            pairs.append(frozenset((a, b) for a in forms for b in following))
+        if following:
+            pairs.append((element[2], frozenset(following)))
     chain: list[tuple[frozenset, int | None]] = []
-    tokens: int | None = 0  # the most tokens since the last chain word
-    for kind, forms, required in elements:
-        if kind == "word" and required:
-            # runs may outnumber tokens ("U.S."): allow twice the tokens, plus slack
-            chain.append((forms, None if tokens is None else 2 * (tokens + 1) + 2))
-            tokens = 0
+    tokens: int | None = 0  # the most runs since the first run of the last chain word
+    for element in elements:
+        if element[0] == "word" and element[3]:
+            # runs may outnumber tokens ("U.S."): allow twice as many, plus slack
+            chain.append((element[1], None if tokens is None else 2 * (tokens + 1) + 2))
+            tokens = element[4] - 1
         elif tokens is not None:
-            most = forms if kind == "gap" else 1
+            most = element[1] if element[0] == "gap" else element[4]
             tokens = None if most is None else tokens + most
     if chain:
         chain[0] = (chain[0][0], None)
@@ -366,43 +365,63 @@ def chain_holds(chain: list[tuple[frozenset, int | None]], bag: "Bag") -> bool:
     """Return whether the words of a chain occur in order in a passage, each close enough to the one before."""
     before: list[int] = []
     for n, (forms, most) in enumerate(chain):
-        here = sorted(k for word in forms & bag.words for k in bag.where(word))
+        here = [k for k, word in enumerate(bag.seq) if word in forms]
         if n:
             if most is None:
                 here = [k for k in here if k > before[0]]
-            else:
-                here = [k for k in here if any(0 < k - p <= most for p in before)]
+            else:  # some earlier word at most `most` runs back
+                here = [k for k in here if (x := bisect.bisect_left(before, k - most)) < len(before) and before[x] < k]
         if not here:
             return False
         before = here
     return True
 
 
-class Bag:
-    """The word runs of a passage (lowercase [a-z0-9]+): as a set and, when asked, as adjacent pairs and places."""
+@dataclass
+class Sketch:
+    """A section's labels at first sight (bit masks): those its words may give, those they surely give."""
 
-    __slots__ = ("seq", "words", "_pairs", "_where")
+    bag: Bag
+    rough: int
+    sure: int
+    failed: int = 0  # labels checked and found not to match
+
+
+def covers(labels: int, masks: list[int]) -> bool:
+    """Return whether labels hold every bit of one of the masks."""
+    for mask in masks:
+        if labels & mask == mask:
+            return True
+    return False
+
+
+def minimal_masks(masks) -> list[int]:
+    """Return the distinct bit masks that contain no other one of them (enough to test whether any is covered)."""
+    unique = set(masks)
+    return sorted(m for m in unique if not any(o != m and o & m == o for o in unique))
+
+
+class Bag:
+    """The word runs of a passage (lowercase [a-z0-9]+): as a list, a set and, when asked, one spaced string."""
+
+    __slots__ = ("seq", "words", "_joined")
 
     def __init__(self, seq: list[str]):
         self.seq = seq
         self.words = set(seq)
-        self._pairs: set[tuple[str, str]] | None = None
-        self._where: dict[str, list[int]] | None = None
+        self._joined: str | None = None
 
-    @property
-    def pairs(self) -> set[tuple[str, str]]:
-        """Return the adjacent word pairs."""
-        if self._pairs is None:
-            self._pairs = set(zip(self.seq, self.seq[1:]))
-        return self._pairs
+    def adjacent(self, first: frozenset, second: frozenset) -> bool:
+        """Return whether some word of first comes right before some word of second."""
+        if self._joined is None:
+            self._joined = " " + " ".join(self.seq) + " "
+        words = self.words
+        for a in first & words:
+            for b in second & words:
+                if f" {a} {b} " in self._joined:
+                    return True
+        return False
 
-    def where(self, word: str) -> list[int]:
-        """Return the places of a word, in order."""
-        if self._where is None:
-            self._where = {}
-            for k, w in enumerate(self.seq):
-                self._where.setdefault(w, []).append(k)
-        return self._where.get(word, [])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -542,7 +561,7 @@ class Detector:
         self.info: list[tuple[str, str, str]] = []  # pattern number -> (owner sid or "", label, rule id)
         self.requirements: list[list[frozenset[str]]] = []  # pattern number -> required word sets
         self.others: list[list[frozenset[str]]] = []  # pattern number -> required word sets besides its anchor
-        self.pairs: list[list[frozenset]] = []  # pattern number -> required sets of adjacent word pairs
+        self.pairs: list[list[tuple[frozenset, frozenset]]] = []  # pattern number -> word sets that must be adjacent
         self.chains: list[list[tuple[frozenset, int | None]]] = []  # pattern number -> words in order, gaps
         self.anchor_index: dict[str, list[int]] = {}  # anchor word -> safeguard pattern numbers
         self.gap_index: dict[str, list[int]] = {}  # anchor word -> gap pattern numbers (cues included)
@@ -580,14 +599,10 @@ class Detector:
         self.feature_index = {w: [n for n in numbers if self.info[n][0]] for w, numbers in self.anchor_index.items()}
         self.feature_index = {w: numbers for w, numbers in self.feature_index.items() if numbers}
         self.feature_words = frozenset(self.feature_index)
-        # per anchor word: labels proven by the word alone, and patterns that need more words
-        plain = [not (self.others[n] or self.pairs[n] or self.chains[n]) for n in range(len(self.info))]
-        self.direct = {w: {self.info[n][:2] for n in ns if plain[n]} for w, ns in self.anchor_index.items()}
-        self.checked = {w: [n for n in ns if not plain[n] and self.info[n][0]] for w, ns in self.anchor_index.items()}
-        for w, ns in self.anchor_index.items():  # cues count on their anchor word alone (optimistic, cheap)
-            self.direct[w] |= {self.info[n][:2] for n in ns if not self.info[n][0]}
-        self.feature_direct = {w: {x for x in labels if x[0]} for w, labels in self.direct.items()}
-        self.feature_checked = {w: [n for n in ns if self.info[n][0]] for w, ns in self.checked.items()}
+        # per anchor word: patterns the word alone proves (cues always: optimistic, cheap), and those to check
+        self.plain = [not (self.others[n] or self.pairs[n] or self.chains[n]) or not self.info[n][0]
+                      for n in range(len(self.info))]
+        self.checked = {w: [n for n in ns if not self.plain[n]] for w, ns in self.anchor_index.items()}
         self.gap_words = frozenset(self.gap_index)
         self.label_words: dict[tuple[str, str], set[str]] = {}  # (sid, label) -> anchor words of its patterns
         for word, numbers in self.anchor_index.items():
@@ -642,17 +657,28 @@ class Detector:
         def mask(sid: str, labels) -> int:
             return sum({bit(sid, label) for label in labels})
 
-        self.direct_mask = {w: sum({self.number_bit[n] for n in ns if self.info[n][:2] in self.direct[w]
-                                    or not self.info[n][0]}) for w, ns in self.anchor_index.items()}
+        self.direct_mask = {w: sum({self.number_bit[n] for n in ns if self.plain[n]}) for w, ns in self.anchor_index.items()}
         self.feature_direct_mask = {w: self.direct_mask[w] & ~self.cue_bits for w in self.anchor_index}
         # per feature word: every label a pattern anchored on it may give (the first, roughest prefilter)
         self.rough_mask = {w: sum({self.number_bit[n] for n in self.feature_index[w]}) for w in self.feature_words}
         self.sid_mask = {sid: sum({b for (owner, _), b in self.bit.items() if owner == sid}) for sid in self.rules}
-        self.combo_masks = {sid: [mask(sid, c) for c in r.core + r.partial] for sid, r in self.rules.items()}
-        self.core_masks = {sid: [mask(sid, c) for c in r.core] for sid, r in self.rules.items()}
-        self.element_masks = {sid: {e: [mask(sid, c) for c in combos] for e, combos in r.elements.items()}
+        self.combo_masks = {sid: minimal_masks(mask(sid, c) for c in r.core + r.partial) for sid, r in self.rules.items()}
+        self.core_masks = {sid: minimal_masks(mask(sid, c) for c in r.core) for sid, r in self.rules.items()}
+        # with every cue assumed present (a section, before its sentences are read), only the features matter
+        self.feature_combo_masks = {sid: minimal_masks(m & ~self.cue_bits for m in masks)
+                                    for sid, masks in self.combo_masks.items()}
+        self.element_masks = {sid: {e: minimal_masks(mask(sid, c) for c in combos) for e, combos in r.elements.items()}
                               for sid, r in self.rules.items()}
         self.topic_mask = {sid: mask(sid, labels) for sid, labels in self.topics.items()}
+        self.topic_bits = {sid: [b for b in self.bit.values() if b & m] for sid, m in self.topic_mask.items()}
+        # per feature label: the patterns to check for it, and each pattern's anchor words
+        self.anchor_of: dict[int, frozenset[str]] = {}
+        for word, numbers in self.anchor_index.items():
+            for number in numbers:
+                self.anchor_of[number] = self.anchor_of.get(number, frozenset()) | {word}
+        self.label_checked: dict[int, list[int]] = {}
+        for number in sorted({n for ns in self.checked.values() for n in ns}):
+            self.label_checked.setdefault(self.number_bit[number], []).append(number)
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -709,7 +735,10 @@ class Detector:
                     self.gap_index.setdefault(word, []).append(number)
         else:
             compiled = re.compile("|".join(f"(?:{r})" for r in regexes) or r"\S", re.IGNORECASE)
-            self.regex_anchors.append((compiled, number))
+            # anchors are searched in the lower-cased text: a REGEX on LOWER needs no (slow) IGNORECASE there
+            on_lower = all(isinstance(spec.get("LOWER"), dict) for spec in pattern
+                           if isinstance(spec, dict) and any(isinstance(v, dict) and "REGEX" in v for v in spec.values()))
+            self.regex_anchors.append((re.compile(compiled.pattern) if on_lower else compiled, number))
             if phrases is None:
                 self.regex_gates[number] = compiled
 
@@ -894,13 +923,20 @@ class Detector:
         """Return the company name at the head of a vendor's document ("GitLab", "OpenAI"): a word of the first
         lines that recurs as a proper noun (capitalised far more often than not)."""
         lowered = text.lower()
+        aligned = len(lowered) == len(text)  # lower() kept every offset
         for word in TITLE_NAME_RE.findall(text[:400]):
             low = word.lower()
-            if len(word) < 3 or low in self.title_words or low in self.role_words or low in self.not_parties:
+            if len(word) < 3 or low in self.title_words or low in self.role_words or low in self.not_parties \
+                    or lowered.count(low) < 8:
                 continue
-            found = re.findall(r"(?<![\w.])" + re.escape(low), text, re.IGNORECASE) if lowered.count(low) >= 8 else []
-            capitalised = sum(1 for f in found if f[0].isupper())
-            if capitalised >= 8 and (len(found) - capitalised) * 4 <= capitalised:
+            found = capitalised = 0
+            at = lowered.find(low)
+            while at >= 0:  # occurrences that start a word
+                if at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] in "._"):
+                    found += 1
+                    capitalised += aligned and text[at].isupper()
+                at = lowered.find(low, at + 1)
+            if capitalised >= 8 and (found - capitalised) * 4 <= capitalised:
                 return low
         return ""
 
@@ -1063,22 +1099,14 @@ class Detector:
 
     # -- prefilter and matching ------------------------------------------------------------------------------
 
-    def possible(self, bag: Bag, cues: bool = True, allowed: int = -1, rough: bool = False) -> int:
-        """Return the labels (a bit mask; cue labels too when cues) whose patterns can match a passage's words.
-        Word pairs and order are checked only for the labels in allowed; when rough, every feature label a
-        pattern anchored on one of the words may give counts."""
-        words = bag.words
+    def possible(self, bag: Bag, allowed: int = -1) -> int:
+        """Return the labels (a bit mask, cues included) whose patterns can match a passage's words; word pairs
+        and order are checked only for the labels in allowed."""
         found = 0
-        if rough:
-            rough_mask = self.rough_mask
-            for word in words & self.feature_words:
-                found |= rough_mask[word]
-            return found
         numbers: set[int] = set()
-        direct, checked = (self.direct_mask, self.checked) if cues else (self.feature_direct_mask, self.feature_checked)
-        for word in words & (self.anchor_words if cues else self.feature_words):
-            found |= direct[word]
-            numbers.update(checked[word])
+        for word in bag.words & self.anchor_words:
+            found |= self.direct_mask[word]
+            numbers.update(self.checked[word])
         number_bit = self.number_bit
         for number in numbers:
             b = number_bit[number]
@@ -1086,29 +1114,62 @@ class Detector:
                 found |= b
         return found
 
+    def sketch(self, bag: Bag) -> Sketch:
+        """Return what a section's words say at first sight: the feature labels they may give and those they give
+        for sure."""
+        rough = sure = 0
+        rough_mask, direct_mask = self.rough_mask, self.feature_direct_mask
+        for word in bag.words & self.feature_words:
+            rough |= rough_mask[word]
+            sure |= direct_mask[word]
+        return Sketch(bag, rough, sure)
+
+    def holds(self, sketch: Sketch, label: int) -> bool:
+        """Return whether one label (a single bit) can match in a sketched section, checking it once."""
+        if sketch.sure & label:
+            return True
+        if not sketch.rough & label or sketch.failed & label:
+            return False
+        words = sketch.bag.words
+        for number in self.label_checked.get(label, ()):
+            if not self.anchor_of[number].isdisjoint(words) and self.could_match(number, sketch.bag):
+                sketch.sure |= label
+                return True
+        sketch.failed |= label
+        return False
+
+    def confirm(self, own: Sketch, lead: Sketch | None) -> int:
+        """Return the labels of the safeguards some combination of which a section (with the section that
+        introduces it) can complete, checking only the labels of combinations its words allow."""
+        rough = own.rough | (lead.rough if lead else 0)
+        allowed = 0
+        for sid, combos in self.feature_combo_masks.items():
+            if not rough & self.sid_mask[sid]:
+                continue
+            for combo in combos:
+                if rough & combo != combo:
+                    continue
+                rest = combo & ~(own.sure | (lead.sure if lead else 0))
+                while rest:
+                    label = rest & -rest
+                    if not (self.holds(own, label) or (lead is not None and self.holds(lead, label))):
+                        break
+                    rest ^= label
+                if not rest:
+                    allowed |= self.sid_mask[sid]
+                    break
+        return allowed
+
     def could_match(self, number: int, bag: Bag) -> bool:
         """Return whether pattern `number` can match a passage with these words (its anchor word is there)."""
         words = bag.words
         for required in self.others[number]:
             if required.isdisjoint(words):
                 return False
-        if self.pairs[number]:
-            have = bag.pairs
-            for pairs in self.pairs[number]:
-                if pairs.isdisjoint(have):
-                    return False
+        for first, second in self.pairs[number]:
+            if not bag.adjacent(first, second):
+                return False
         return not self.chains[number] or chain_holds(self.chains[number], bag)
-
-    def satisfiable(self, labels: int, cues_known: bool = True) -> int:
-        """Return the labels of the safeguards whose core or partial combination can be complete with these
-        labels (a bit mask; every cue label counts as present when cues_known is False), or 0."""
-        labels |= self.party_bits if cues_known else self.cue_bits
-        out = 0
-        for sid, combos in self.combo_masks.items():
-            own = self.sid_mask[sid]
-            if labels & own and any(labels & combo == combo for combo in combos):
-                out |= own
-        return out
 
     def reach(self, labels: int, opening: str = "") -> dict[str, tuple[str, set[str]]]:
         """Return, per safeguard a passage may speak to, the best level it can reach ("core" or "partial") and
@@ -1117,11 +1178,11 @@ class Detector:
         if opening:
             labels |= self.bit[("", opening)]
         out: dict[str, tuple[str, set[str]]] = {}
-        for sid, combos in self.combo_masks.items():
-            if not labels & self.sid_mask[sid] or not any(labels & combo == combo for combo in combos):
+        for sid, own in self.sid_mask.items():
+            if not labels & own or not covers(labels, self.combo_masks[sid]):
                 continue
-            level = "core" if any(labels & combo == combo for combo in self.core_masks[sid]) else "partial"
-            elements = {e for e, masks in self.element_masks[sid].items() if any(labels & m == m for m in masks)}
+            level = "core" if covers(labels, self.core_masks[sid]) else "partial"
+            elements = {e for e, masks in self.element_masks[sid].items() if covers(labels, masks)}
             out[sid] = (level, elements)
         return out
 
@@ -1255,48 +1316,35 @@ class Detector:
 
         regex_anchors = [(regex, number) for regex, number in self.regex_anchors if regex.search(low)]
 
-        def possible_at(bag: Bag, start: int, end: int, cues: bool, allowed: int, rough: bool = False) -> int:
-            found = self.possible(bag, cues, allowed, rough) if not bag.words.isdisjoint(self.feature_words) else 0
+        def possible_at(bag: Bag, start: int, end: int, allowed: int) -> int:
+            found = self.possible(bag, allowed) if not bag.words.isdisjoint(self.feature_words) else 0
             for regex, number in regex_anchors:
                 if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
                     found |= self.number_bit[number]
             return found
 
-        # the labels (bit masks) of sections and passages, checked for the labels asked so far (-1: all)
         section_bags: dict[int, Bag] = {}
-        section_rough: dict[int, int] = {}
-        section_possible: dict[int, tuple[int, int]] = {}
+        sketches: dict[int, Sketch] = {}
 
-        def section_bag(j: int) -> Bag:
-            if j not in section_bags:
-                section_bags[j] = Bag(WORD_RE.findall(low, sections[j].start, sections[j].end))
-            return section_bags[j]
-
-        def rough_section(j: int) -> int:
-            if j not in section_rough:
-                section_rough[j] = possible_at(section_bag(j), sections[j].start, sections[j].end, False, -1, True)
-            return section_rough[j]
-
-        def of_section(j: int, allowed: int = -1) -> int:
-            done = section_possible.get(j)
-            if done is None or allowed & ~done[0]:
-                allowed |= done[0] if done else 0
-                done = (allowed, possible_at(section_bag(j), sections[j].start, sections[j].end, False, allowed))
-                section_possible[j] = done
-            return done[1]
+        def sketch_of(j: int) -> Sketch:
+            if j not in sketches:
+                start, end = sections[j].start, sections[j].end
+                section_bags[j] = bag = Bag(WORD_RE.findall(low, start, end))
+                sketches[j] = found = self.sketch(bag)
+                for regex, number in regex_anchors:
+                    if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
+                        found.rough |= self.number_bit[number]
+                        found.sure |= self.number_bit[number]
+            return sketches[j]
 
         # 1. sections that can complete some combination (with the section that introduces them): first by their
-        # words alone, then by checking word pairs and order for the safeguards still in play
+        # words alone, then by checking word pairs and order for the labels of the combinations still in play
         candidates, section_allowed = [], {}
-        for j, section in enumerate(sections):
-            own = rough_section(j)
-            if not own:
+        for j in range(len(sections)):
+            own = sketch_of(j)
+            if not own.rough:
                 continue
-            allowed = self.satisfiable(own | (rough_section(leads[j]) if j in leads else 0), cues_known=False)
-            if not allowed:
-                continue
-            allowed = self.satisfiable(of_section(j, allowed) | (of_section(leads[j], allowed) if j in leads else 0),
-                                       cues_known=False)
+            allowed = self.confirm(own, sketch_of(leads[j]) if j in leads else None)
             if allowed:
                 candidates.append(j)
                 section_allowed[j] = allowed | self.cue_bits
@@ -1326,7 +1374,9 @@ class Detector:
                 allowed |= done[0] if done else 0
                 if i not in words_of:
                     words_of[i] = Bag(WORD_RE.findall(low, units[i].start, units[i].end))
-                done = (allowed, possible_at(words_of[i], units[i].start, units[i].end, True, allowed))
+                # a label its whole section cannot give, no passage of it can
+                check = allowed & ~sketch_of(units[i].section_pos).failed
+                done = (allowed, possible_at(words_of[i], units[i].start, units[i].end, check))
                 unit_possible[i] = done
             return done[1]
 
@@ -1371,9 +1421,10 @@ class Detector:
                     return True
             return False
 
-        while pending:
-            batch = [i for i in pending[:BATCH] if useful(i)]
-            pending = pending[BATCH:]
+        start = 0
+        while start < len(pending):  # an index, not pending = pending[BATCH:]: that copy is quadratic in a big file
+            batch = [i for i in pending[start:start + BATCH] if useful(i)]
+            start += BATCH
             if not batch:
                 continue
             needed = set(batch)
@@ -1384,7 +1435,7 @@ class Detector:
                     if lead not in words_of:
                         words_of[lead] = Bag(WORD_RE.findall(low, units[lead].start, units[lead].end))
                     lead, depth = units[lead].lead, depth + 1
-            needed -= set(analyses)
+            needed = {i for i in needed if i not in analyses}  # not `-= set(analyses)`: quadratic
             analyses.update(self.analyse_all(text, units, sorted(needed), words_of, index, parties.defined))
             for i in batch:
                 analysis = analyses[i]
@@ -1401,12 +1452,13 @@ class Detector:
                             counts[sid][hit.level] += 1
                             covered[sid] |= hit.elements
         findings = {}
+        headings = [j for j, sec in enumerate(sections) if sec.kind == "heading"]
         for sid, rules in self.rules.items():
             heading = None
             if not any(h.level in ("present", "partial", "other", "recital", "negated") for h in hits[sid]):
-                topics = self.topic_mask[sid]
-                heading = next((j for j, sec in enumerate(sections) if sec.kind == "heading"
-                                and topics & rough_section(j) and topics & of_section(j, topics)), None)
+                topics = self.topic_bits[sid]
+                heading = next((j for j in headings if sketch_of(j).rough & self.topic_mask[sid]
+                                and any(self.holds(sketch_of(j), label) for label in topics)), None)
             findings[sid] = self.finding(rules, hits[sid], units, doc, parties, heading)
         return findings, parties
 
@@ -1705,17 +1757,24 @@ class Detector:
         best = process.extractOne(query, rules.references, scorer=fuzz.token_sort_ratio)
         return float(best[1]) if best else 0.0
 
-    @staticmethod
-    def explain(rules: Rules, status: str, hit: Hit | None, hits: list[Hit], units: list[Unit], doc: Document,
-                parties: Parties, heading: int | None = None) -> str:
+    def party_phrase(self, term: str, fallback: str) -> str:
+        """Return how an explanation names a party: "the Licensee", "you", "Juniper"."""
+        if not term:
+            return f"the {fallback}"
+        if term.lower() in self.pronouns:
+            return term
+        return f"the {term}" if term.lower() in self.role_words else term
+
+    def explain(self, rules: Rules, status: str, hit: Hit | None, hits: list[Hit], units: list[Unit],
+                doc: Document, parties: Parties, heading: int | None = None) -> str:
         """Return one sentence a lawyer can check: the status, the rule that fired and where."""
         def where(h: Hit) -> str:
             label = section_label(doc.sections[units[h.unit].section_pos])
             return f" in {label}" if label else ""
 
-        who = {"recipient": f"the {parties.recipient_term or 'recipient'}", "mutual": "each party",
-               "supplier": f"the {parties.supplier_term or 'supplier'}", "unknown": "a party",
-               "none": "the text"}
+        who = {"recipient": self.party_phrase(parties.recipient_term, "recipient"), "mutual": "each party",
+               "supplier": self.party_phrase(parties.supplier_term, "supplier"), "unknown": "a party",
+               "none": "whoever the rule addresses (no party named)"}
         if hit is not None:
             rule = f"{rules.sid}.{'core' if hit.combo in rules.core else 'partial'}[{'+'.join(hit.combo)}]"
             ids = ", ".join(hit.rule_ids[:4])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from clausegen.model import SAFEGUARD_IDS, Document, Finding, Review
 
@@ -48,23 +49,38 @@ TITLE_CHARS = 600  # the title: the first lines
 PREAMBLE_CHARS = 3000  # the preamble: where "This Distribution Agreement is made ..." sits
 
 
-def detect_doc_type(doc: Document, library) -> str:
-    """Return the document type from its title, else its preamble (phrases from the lexicon's `doc_types`)."""
+_DOC_TYPE_RES: dict[int, tuple[Any, re.Pattern, dict[str, str]]] = {}
+
+
+def doc_type_regex(library) -> tuple[re.Pattern, dict[str, str]]:
+    """Return one regex for every doc-type phrase of the lexicon (in table order) and the type of each phrase,
+    compiled once per detector."""
     from clausegen.detect import get_detector
 
-    table = get_detector(library).lexicon.get("doc_types") or []
+    detector = get_detector(library)
+    cached = _DOC_TYPE_RES.get(id(detector))
+    if cached is None or cached[0] is not detector:
+        kinds: dict[str, str] = {}
+        for entry in detector.lexicon.get("doc_types") or []:
+            for phrase in entry.get("phrases") or []:
+                kinds.setdefault(str(phrase).lower(), entry.get("type"))
+        alternatives = "|".join(re.escape(phrase) for phrase in kinds) or "(?!)"
+        cached = (detector, re.compile(r"(?<![a-z])(" + alternatives + r")(?![a-z])"), kinds)
+        _DOC_TYPE_RES.clear()
+        _DOC_TYPE_RES[id(detector)] = cached
+    return cached[1], cached[2]
+
+
+def detect_doc_type(doc: Document, library) -> str:
+    """Return the document type from its title, else its preamble (phrases from the lexicon's `doc_types`; the
+    earliest phrase wins, the first in the table at the same place)."""
+    regex, kinds = doc_type_regex(library)
     text = doc.text
     for limit in (TITLE_CHARS, PREAMBLE_CHARS):
         head = " ".join(text[:limit].lower().split())
-        best = None
-        for entry in table:
-            kind = entry.get("type")
-            for phrase in entry.get("phrases") or []:
-                match = re.search(r"(?<![a-z])" + re.escape(str(phrase).lower()) + r"(?![a-z])", head)
-                if match and (best is None or match.start() < best[0]):
-                    best = (match.start(), kind)
-        if best is not None and best[1] in REQUIRED_BY_TYPE:
-            return best[1]
+        match = regex.search(head)
+        if match and kinds[match.group(1)] in REQUIRED_BY_TYPE:
+            return kinds[match.group(1)]
     return "other"
 
 

@@ -85,7 +85,9 @@ def text(a: RiskAssessment) -> str:
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120, force_terminal=False, color_system=None)
+    # markup=False: profile values are text, never rich markup ("[/]" in a name would raise); highlight=False:
+    # rich's highlighter takes quadratic time on a long value.
+    console = Console(file=buffer, width=120, force_terminal=False, color_system=None, markup=False, highlight=False)
     p = a.profile
     console.print(f"Risk screen: {p.title}")
     console.print(f"  {p.seller['name']} -> {p.counterparty['name']} ({p.counterparty['type'].replace('_', ' ')}), "

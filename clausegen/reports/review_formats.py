@@ -52,8 +52,9 @@ def text(review: Review) -> str:
     buffer = io.StringIO()
     width = max(100, min(shutil.get_terminal_size((140, 24)).columns, 180))
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # colours on a terminal, plain text in a pipe
+    # markup=False: file names and party names come from the contract and are text, never rich markup.
     console = Console(file=buffer, width=width, force_terminal=colour, color_system="standard" if colour else None,
-                      highlight=False)
+                      highlight=False, markup=False)
     console.print(f"Review: {review.document}  (detected type: {review.doc_type})")
     parties = review.parties or {}
     if parties.get("supplier") or parties.get("recipient"):
