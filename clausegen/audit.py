@@ -287,7 +287,22 @@ def tool_key(engine: str | None = None) -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     key = f"{__version__}+{digest.hexdigest()[:12]}"
+    key += _limits_key()
     return key if not engine or engine == DEFAULT_ENGINE else f"{key}+{engine}"
+
+
+def _limits_key() -> str:
+    """Return "" for the default ingest limits, else a digest of the CLAUSEGEN_* limits in force (they change what
+    the reviewer refuses). max_file_bytes is left out: the audit refuses bigger files itself, before review, and
+    has each worker read up to --max-bytes (see _worker_main)."""
+    try:
+        from dataclasses import replace
+
+        from clausegen.ingest import Limits
+    except ImportError:
+        return ""
+    limits = replace(Limits.from_env(), max_file_bytes=Limits().max_file_bytes)  # ClausegenError for a bad value
+    return "" if limits == Limits() else "+limits-" + hashlib.sha256(repr(limits).encode()).hexdigest()[:8]
 
 
 def required_key(required: set[str] | None) -> str:
@@ -499,6 +514,9 @@ def _peak_kb() -> int:
 def _worker_main(conn, library, required, engine, timeout, max_bytes) -> None:
     """A worker process: warm up once (engine, matchers), then review the tasks the parent sends, one result each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    # The reviewer's own file-size limit follows --max-bytes (this process only): a file the audit let through is
+    # not refused again for its size.
+    os.environ["CLAUSEGEN_MAX_FILE_BYTES"] = str(max_bytes)
     try:
         func = resolve_engine(engine)
         try:  # build the matchers once; a failure here shows up again, per file, where it belongs
@@ -896,10 +914,9 @@ class _Lock:
 def _default_max_bytes() -> int:
     try:
         from clausegen.ingest import Limits
-
-        return int(Limits().max_file_bytes)
-    except Exception:  # ingest absent or without a default: our own default
+    except ImportError:  # ingest absent: our own default
         return DEFAULT_MAX_BYTES
+    return int(Limits.from_env().max_file_bytes)  # CLAUSEGEN_MAX_FILE_BYTES applies to the audit too
 
 
 def run_audit(folder, outdir, library, jobs: int | None = None, required: set[str] | None = None,

@@ -35,16 +35,38 @@ def open_library(library_path, countries=None, detection=False):
     return load_library(library_path, countries, check_detection=detection)
 
 
-def check_output(path: str | os.PathLike, force: bool) -> Path:
-    """Return path as a Path, refusing to overwrite an existing file without --force."""
+def check_output(path: str | os.PathLike, force: bool, inputs=(), others=()) -> Path:
+    """Return path as a Path, refusing to overwrite an existing file without --force (a symlink, even a dangling
+    one, counts as existing), and refusing always an input file or another output of the same command."""
     path = Path(path)
-    if path.exists() and not force:
+    for other in (*inputs, *others):
+        if other and _same_file(path, other):
+            what = "an input" if other in inputs else "another output"
+            raise InputError(f"{path}: is also {what} of this command ({other}); choose another file")
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path}: file exists (use --force to overwrite)")
     if path.exists() and path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
     if not path.parent.exists():
         raise InputError(f"{path}: folder {path.parent} does not exist")
     return path
+
+
+def _same_file(a, b) -> bool:
+    """Return True when a and b name the same file (the same path once resolved, or the same inode)."""
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_limits() -> None:
+    """Fail fast, once, on a malformed CLAUSEGEN_<LIMIT> environment variable (see docs/security.md)."""
+    from clausegen.ingest import Limits
+
+    Limits.from_env()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,8 +160,9 @@ def generate(profile, kind, output, memo, template, force, library_path, countri
     from clausegen.risk import assess as run_assess
     from clausegen.risk import select_clauses
 
-    out = check_output(output, force)
-    memo_path = check_output(memo, force) if memo else None
+    inputs = (profile, template)
+    out = check_output(output, force, inputs=inputs, others=(memo,))
+    memo_path = check_output(memo, force, inputs=inputs) if memo else None
     if template and not Path(template).is_file():
         raise InputError(f"{template}: template not found")
     library = open_library(library_path, countries)
@@ -168,8 +191,10 @@ def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, co
     from clausegen.reports.review_formats import render_review
     from clausegen.review import review_file
 
-    annotate_path = check_output(annotate, force) if annotate else None
-    rider_path = check_output(rider, force) if rider else None
+    check_limits()
+    inputs = (file, profile)
+    annotate_path = check_output(annotate, force, inputs=inputs, others=(rider,)) if annotate else None
+    rider_path = check_output(rider, force, inputs=inputs) if rider else None
     if annotate_path and Path(file).suffix.lower() != ".docx":
         raise InputError(f"{file}: --annotate needs a DOCX input")
     library = open_library(library_path, countries, detection=True)
@@ -215,6 +240,7 @@ def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, library_pa
 
     if not Path(folder).is_dir():
         raise InputError(f"{folder}: not a folder")
+    check_limits()
     if profile:
         library = open_library(library_path, countries, detection=True)
         required = required_from_profile(profile, library)

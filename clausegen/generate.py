@@ -313,6 +313,13 @@ def open_firm_template(path: str | Path):
         raise RenderError(f"{path}: template not found")
     if path.stat().st_size > MAX_TEMPLATE_BYTES:
         raise RenderError(f"{path}: template is larger than {MAX_TEMPLATE_BYTES // 1_000_000} MB")
+    from clausegen.errors import IngestError
+    from clausegen.ingest import Limits, _open_zip
+
+    try:  # the reviewer's zip checks (entries, inflated sizes, ratios) before python-docx inflates every part
+        _open_zip(path.read_bytes(), str(path), Limits.from_env())
+    except IngestError as exc:
+        raise RenderError(f"{exc}; not a Word .docx template") from None
     try:
         return docx_writer.open_template(path)
     except Exception as exc:  # python-docx raises several kinds for a file that is not a .docx

@@ -62,6 +62,8 @@ class Limits:
     max_xml_depth: deepest element nesting accepted in a DOCX XML part (200).
     max_pdf_page_objects: most characters and shapes one PDF page may draw (100,000; dense legal pages draw ~10,000).
     max_pdf_forms: most form XObjects one PDF page may draw, nested ones included (1,000).
+    max_pdf_token_bytes: longest single token (string, name, number) in a PDF (256 KB); pdfminer builds tokens in
+      quadratic time.
     max_pdf_seconds: longest time spent reading one PDF (120 s).
 
     `Limits.from_env()` (what `ingest` and `ingest_bytes` use when no Limits is passed) takes each field from the
@@ -76,6 +78,7 @@ class Limits:
     max_xml_depth: int = 200
     max_pdf_page_objects: int = 100_000
     max_pdf_forms: int = 1000
+    max_pdf_token_bytes: int = 256 * 1024
     max_pdf_seconds: float = 120.0
 
     @classmethod
@@ -267,7 +270,7 @@ def _utf16_guess(data: bytes) -> str:
     """Return "utf-16-le"/"utf-16-be" when NUL bytes alternate as in BOM-less UTF-16 ASCII-range text, else ""."""
     sample = data[:4096]
     half = len(sample) // 2
-    if half < 2:
+    if half < 16:  # too short to tell: "0\x00\xc2\x80" is UTF-8 text, not the UTF-16 "0\u80c2"
         return ""
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
@@ -696,7 +699,7 @@ def _ingest_html(data: bytes, name: str) -> tuple[str, list[Section]]:
     if _looks_binary(source):
         raise UnsupportedFileError(f"{name}: binary data, not text")
     parser = _HTMLText()
-    parser.feed(source.lstrip("\ufeff"))
+    parser.feed(_defuse_html(source.lstrip("\ufeff")))
     parser.close()
     parts: list[str] = []
     markup: dict[int, str] = {}
@@ -709,6 +712,62 @@ def _ingest_html(data: bytes, name: str) -> tuple[str, list[Section]]:
     if not text.strip():
         raise NoTextError(f"{name}: no visible text in HTML")
     return text, _sections_from_text(text, "html", markup)
+
+
+_HTML_OPENER_RE = re.compile(r"<(?:!--|!\[|[!?/]|[a-zA-Z])")
+_HTML_CLOSERS = {"comment": re.compile(r"--\s*>"), "marked": re.compile(r"\]\s*\]\s*>"), "ms": re.compile(r"\]\s*>")}
+_HTML_SECTION_NAME_RE = re.compile(r"[a-zA-Z][-_.a-zA-Z0-9]*")
+_HTML_LONE_LT_RE = re.compile(r"<(?![!?/a-zA-Z])")
+
+
+def _defuse_html(source: str) -> str:
+    """Return the HTML with each "<" that opens a construct the rest of the page never closes written as "&lt;".
+
+    Python's HTMLParser (before 3.12.11 / 3.13.4) searches to the end of the page for the end of every unclosed tag,
+    comment or marked section and then moves on by a few characters: 400 KB of "<a" or "<!--a>" takes minutes. Such
+    a "<" is text to a browser too, so it stays in the text; closed constructs, all a real page has, are untouched.
+    A marked section HTMLParser cannot parse ("<![x") is text as well: HTMLParser would raise on it.
+    """
+    if "<" not in source:
+        return source
+    last_gt = source.rfind(">")
+    last = {key: -1 for key in _HTML_CLOSERS}
+    for key, regex in _HTML_CLOSERS.items():
+        for match in regex.finditer(source):
+            last[key] = match.start()
+    out: list[str] = []
+    done = 0
+    for match in _HTML_OPENER_RE.finditer(source, 0, last_gt + 1 if last_gt >= 0 else 0):
+        i, opener = match.start(), match.group()
+        if opener == "<!--":
+            closed = last["comment"] >= i + 4
+        elif opener == "<![":
+            name = _HTML_SECTION_NAME_RE.match(source, i + 3)
+            kind = name.group().lower() if name else ""
+            if kind in ("temp", "cdata", "ignore", "include", "rcdata"):
+                closed = last["marked"] >= i + 3
+            elif kind in ("if", "else", "endif"):
+                closed = last["ms"] >= i + 3
+            else:
+                closed = False
+        else:
+            closed = True  # the search stops at the last ">": this construct has one after it
+        if not closed:
+            out.append(source[done:i])
+            out.append("&lt;")
+            done = i + 1
+    # Past the last ">" nothing can close: every opener there is text.
+    tail_start = last_gt + 1 if last_gt >= 0 else 0
+    for match in _HTML_OPENER_RE.finditer(source, tail_start):
+        i = match.start()
+        out.append(source[done:i])
+        out.append("&lt;")
+        done = i + 1
+    if out:
+        out.append(source[done:])
+        source = "".join(out)
+    # A "<" that opens nothing is text to HTMLParser too, but it hands it over one character at a time.
+    return _HTML_LONE_LT_RE.sub("&lt;", source)
 
 
 def _decode_html(data: bytes) -> str:
@@ -881,9 +940,16 @@ def _guarded_runlength(data: bytes) -> bytes:
 
 
 def _install_pdf_guards() -> None:
-    """Put the bounded decoders into pdfminer.pdftypes (once; outside `_ingest_pdf` they behave like the originals,
-    but in linear time)."""
+    """Make pdfminer safe to run on hostile PDFs, once per process.
+
+    In pdfminer.pdftypes: bounded stream decoders (above). In pdfminer.psparser: a check on every step of the
+    tokenizer (the guard's deadline, and tokens longer than `max_pdf_token_bytes`, which pdfminer grows by
+    concatenation in quadratic time), and line readers that collect their pieces instead of concatenating them. In
+    pdfminer.pdfinterp: inline image data collected the same way. Outside `_pdf_page_lines` (no guard set) all of
+    these behave like the originals, in linear time."""
     import pdfminer.pdftypes as pdftypes
+    from pdfminer.pdfinterp import PDFContentParser
+    from pdfminer.psparser import EOL, PSBaseParser
 
     if getattr(pdftypes, "_clausegen_guarded", False):
         return
@@ -891,6 +957,105 @@ def _install_pdf_guards() -> None:
     pdftypes.decompress_corrupted = _salvage_flate
     pdftypes.lzwdecode = _guarded_lzw
     pdftypes.rldecode = _guarded_runlength
+
+    def guarded_fillbuf(original):
+        def fillbuf(self):
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                if len(self._curtoken) > guard.limits.max_pdf_token_bytes:
+                    guard.fail(UnsafeFileError(f"{guard.name}: PDF holds a token (string, name or number) longer than "
+                                               f"{guard.limits.max_pdf_token_bytes // 1024} KB"))
+                guard.ticks += 1
+                if guard.ticks & 4095 == 0:
+                    guard.check()
+            return original(self)
+
+        return fillbuf
+
+    def nextline(self):
+        """PSBaseParser.nextline, collecting the pieces of a long line instead of concatenating them."""
+        pieces = []
+        linepos = self.bufpos + self.charpos
+        eol = False
+        while True:
+            self.fillbuf()
+            if eol:
+                c = self.buf[self.charpos:self.charpos + 1]
+                if c == b"\n":  # b"\r\n"
+                    pieces.append(c)
+                    self.charpos += 1
+                break
+            m = EOL.search(self.buf, self.charpos)
+            if m:
+                pieces.append(self.buf[self.charpos:m.end(0)])
+                self.charpos = m.end(0)
+                if pieces[-1][-1:] == b"\r":
+                    eol = True
+                else:
+                    break
+            else:
+                pieces.append(self.buf[self.charpos:])
+                self.charpos = len(self.buf)
+        return linepos, b"".join(pieces)
+
+    def revreadlines(self):
+        """PSBaseParser.revreadlines, collecting the pieces of a long line instead of prepending them."""
+        self.fp.seek(0, io.SEEK_END)
+        pos = self.fp.tell()
+        tail: list[bytes] = []  # the pieces of the line being read, last piece first
+        while pos > 0:
+            guard = _PDF_GUARD.get()
+            if guard is not None:
+                guard.check()
+            prevpos = pos
+            pos = max(0, pos - self.BUFSIZ)
+            self.fp.seek(pos)
+            chunk = self.fp.read(prevpos - pos)
+            if not chunk:
+                break
+            while True:
+                n = max(chunk.rfind(b"\r"), chunk.rfind(b"\n"))
+                if n == -1:
+                    tail.append(chunk)
+                    break
+                yield chunk[n:] + b"".join(reversed(tail))
+                chunk = chunk[:n]
+                tail = []
+
+    def get_inline_data(self, pos, target=b"EI"):
+        """PDFContentParser.get_inline_data, collecting the pieces instead of concatenating them."""
+        self.seek(pos)
+        i = 0
+        pieces = []
+        while i <= len(target):
+            self.fillbuf()
+            if i:
+                c = bytes((self.buf[self.charpos],))
+                pieces.append(c)
+                self.charpos += 1
+                if (len(target) <= i and c.isspace()) or (i < len(target) and c == bytes((target[i],))):
+                    i += 1
+                else:
+                    i = 0
+            else:
+                j = self.buf.find(target[0], self.charpos)
+                if j >= 0:
+                    pieces.append(self.buf[self.charpos:j + 1])
+                    self.charpos = j + 1
+                    i = 1
+                else:
+                    pieces.append(self.buf[self.charpos:])
+                    self.charpos = len(self.buf)
+        data = b"".join(pieces)[: -(len(target) + 1)]
+        data = re.sub(rb"(\x0d\x0a|[\x0d\x0a])$", b"", data)
+        return pos, data
+
+    PSBaseParser.fillbuf = guarded_fillbuf(PSBaseParser.fillbuf)
+    if "fillbuf" in PDFContentParser.__dict__:
+        PDFContentParser.fillbuf = guarded_fillbuf(PDFContentParser.fillbuf)
+    PSBaseParser.nextline = nextline
+    PSBaseParser.revreadlines = revreadlines
+    PDFContentParser.get_inline_data = get_inline_data
     pdftypes._clausegen_guarded = True
 
 
@@ -942,6 +1107,11 @@ def _pdf_classes():
             x = self.argstack[-n:]
             del self.argstack[-n:]  # in place: pdfminer copies the whole stack on every operator
             return x
+
+        def do_q(self) -> None:
+            super().do_q()
+            if len(self.gstack) > 4096:  # unbalanced "q" operators: keep the innermost saved states
+                del self.gstack[:2048]
 
         def do_Do(self, xobjid_arg) -> None:
             guard = _PDF_GUARD.get()
@@ -1219,7 +1389,7 @@ def _read_part(archive: zipfile.ZipFile, part: str, name: str) -> bytes:
     return raw
 
 
-_ENTITY_MARKS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+_ENTITY_MARKS = tuple("<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
 
 
 def _parse_xml(raw: bytes, part: str, name: str, limits: Limits):
@@ -1236,6 +1406,8 @@ def _parse_xml(raw: bytes, part: str, name: str, limits: Limits):
     except etree.XMLSyntaxError as exc:
         if "depth" in str(exc).lower():
             raise UnsafeFileError(f"{name}: XML nesting too deep in {part}") from None
+        if "amplification" in str(exc).lower():
+            raise UnsafeFileError(f"{name}: XML entity declarations refused in {part}") from None
         raise CorruptFileError(f"{name}: malformed XML in {part} ({_one_line(exc)})") from None
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
@@ -1505,7 +1677,7 @@ def _format_number(value: int, fmt: str) -> str:
     """Return a list counter in a Word number format."""
     if fmt == "none":
         return ""
-    if value <= 0:
+    if value <= 0 or value > 32767:  # Word counts to 32767; a hostile start of 10**18 would spell a billion letters
         return str(value)
     if fmt in ("lowerLetter", "upperLetter"):
         # Word goes a..z, then aa..zz, aaa..: the letter repeats.

@@ -72,15 +72,45 @@ def read_profile_data(path: Path) -> dict[str, Any]:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=Yaml12Loader)
     except UnicodeDecodeError:
         raise ProfileError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: nested too deeply; not a profile") from None
     except json.JSONDecodeError as exc:
         raise ProfileError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except ValueError as exc:  # a 5,000-digit number (int conversion limit)
+        raise ProfileError(f"{path}: malformed {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: "
+                           f"{str(exc).splitlines()[0][:200]}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ProfileError(f"{path}: malformed YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a mapping of fields, got {type(data).__name__}")
+    check_expanded_size(data, path)
     return data
+
+
+MAX_PROFILE_VALUES = 100_000
+
+
+def check_expanded_size(data: Any, path: Path) -> None:
+    """Refuse data that expands to more than MAX_PROFILE_VALUES values or nests deeper than 100 levels.
+
+    YAML aliases let a 1 kB file name a billion values ("billion laughs"); everything that walks the profile
+    (validation, the generator cleaning values) would then run for hours."""
+    count = 0
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_PROFILE_VALUES:
+            raise ProfileError(f"{path}: expands to more than {MAX_PROFILE_VALUES:,} values (YAML aliases?); "
+                               "not a profile")
+        if depth > 100:
+            raise ProfileError(f"{path}: nested more than 100 levels deep; not a profile")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, depth + 1) for item in value)
 
 
 class Checker:

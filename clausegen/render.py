@@ -80,6 +80,9 @@ def render_text(source: str, context: dict[str, Any], name: str, refs: dict[str,
         raise RenderError(f"{name}: refused by the template sandbox: {exc}") from None
     except (jinja2.TemplateError, TypeError) as exc:  # e.g. {% include %}: no loader, so templates cannot read files
         raise RenderError(f"{name}: template cannot be rendered: {exc}") from None
+    except Exception as exc:  # range(10**9) (OverflowError), a macro calling itself (RecursionError), ...
+        message = " ".join(str(exc).split())[:200]
+        raise RenderError(f"{name}: template cannot be rendered ({type(exc).__name__}: {message})") from None
     return normalise(text)
 
 
