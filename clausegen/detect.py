@@ -38,7 +38,7 @@ import yaml
 
 from clausegen.model import SAFEGUARD_IDS, Document, Evidence, Finding, Section
 
-LOWER = 0  # replaced by spacy.attrs.LOWER when the detector is built (spaCy is imported lazily)
+LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is built (spaCy is imported lazily)
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
@@ -523,17 +523,59 @@ class Hit:
     note: str = ""
 
 
+class PhraseTable:
+    """Fixed word sequences found by the NORM hashes of a Doc's tokens.
+
+    What spaCy's PhraseMatcher on NORM does, without one Doc per phrase: the rules expand to ~125,000 phrases,
+    and building that many Docs took 5 s in every process that reviews. The phrases form a trie of dicts keyed by
+    hash; END (not a hash: those are unsigned) marks where a phrase ends, with its pattern numbers."""
+
+    END = -1
+
+    def __init__(self, strings):
+        self.strings = strings
+        self.trie: dict[int, dict] = {}
+
+    def add(self, number: int, phrases: list[list[str]]) -> None:
+        """Add the phrases of one pattern."""
+        for words in phrases:
+            node = self.trie
+            for word in words:
+                node = node.setdefault(self.strings.add(word), {})
+            numbers = node.setdefault(self.END, [])
+            if number not in numbers:
+                numbers.append(number)
+
+    def __call__(self, doc) -> list[tuple[int, int, int]]:
+        """Return (pattern number, start, end) for every phrase in the doc, overlapping ones included."""
+        norms = doc.to_array(NORM).tolist() if len(doc) else []
+        trie, last, stop = self.trie, len(norms), self.END
+        hits = []
+        for start, norm in enumerate(norms):
+            node = trie.get(norm)
+            end = start + 1
+            while node is not None:
+                numbers = node.get(stop)
+                if numbers is not None:
+                    hits.extend((number, start, end) for number in numbers)
+                if end == last:
+                    break
+                node = node.get(norms[end])
+                end += 1
+        return hits
+
+
 class Detector:
     """Compiled rules of one library version: the spaCy pipeline, matchers and prefilter, built once."""
 
     def __init__(self, library):
         import spacy
         from spacy import attrs
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import Matcher
         from spacy.util import compile_infix_regex
 
-        global LOWER
-        LOWER = attrs.LOWER
+        global LOWER, NORM
+        LOWER, NORM = attrs.LOWER, attrs.NORM
         self.lexicon = load_lexicon(library.root)
         self.nlp = spacy.blank("en")
         self._trim_lexeme_attributes(library, attrs)
@@ -553,11 +595,10 @@ class Detector:
                 self.lemma[form] = lemma
                 for variant in {form, form.capitalize(), form.upper()}:
                     self.vocab[variant].norm_ = lemma
-        # fixed patterns (literal tokens, at most optional) go into one PhraseMatcher on NORM, which looks phrases up
+        # fixed patterns (literal tokens, at most optional) go into one PhraseTable on NORM, which looks phrases up
         # by hash; patterns with gaps or other operators get a Matcher each, run only on passages holding their words
-        self.phrases = PhraseMatcher(self.vocab, attr="NORM")
+        self.phrases = PhraseTable(self.vocab.strings)
         self.gap_matchers: dict[int, Any] = {}
-        self.keys: dict[int, int] = {}  # phrase match key -> pattern number
         self.info: list[tuple[str, str, str]] = []  # pattern number -> (owner sid or "", label, rule id)
         self.requirements: list[list[frozenset[str]]] = []  # pattern number -> required word sets
         self.others: list[list[frozenset[str]]] = []  # pattern number -> required word sets besides its anchor
@@ -688,8 +729,6 @@ class Detector:
 
     def _add(self, owner: str, label: str, rule_id: str, pattern: Any) -> None:
         """Add one pattern (a safeguard feature when owner is a safeguard id, else a lexicon cue)."""
-        from spacy.tokens import Doc
-
         number = len(self.info)
         self.info.append((owner, label, rule_id))
         if isinstance(pattern, str):
@@ -711,15 +750,7 @@ class Detector:
         self.pairs.append(pairs)
         self.chains.append(chain if phrases is None else [])  # a fixed phrase: its pairs say enough
         if phrases is not None:
-            key = f"{number}"
-            docs = []
-            for words in phrases:
-                doc = Doc(self.vocab, words=words)
-                for token, word in zip(doc, words):
-                    token.norm_ = word
-                docs.append(doc)
-            self.phrases.add(key, docs)
-            self.keys[self.vocab.strings[key]] = number
+            self.phrases.add(number, phrases)
         else:
             matcher = self._Matcher(self.vocab)
             matcher.add(f"{number}", [pattern])
@@ -1227,7 +1258,7 @@ class Detector:
         for i in chosen:
             unit, bag = units[i], words_of[i]
             tokens = self.nlp.make_doc(text[unit.start:unit.end])
-            hits = [(self.keys[key], s, e) for key, s, e in self.phrases(tokens)]
+            hits = self.phrases(tokens)
             gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
                     and all(not r.isdisjoint(bag.words) for r in self.requirements[n])}
             for word in bag.words & self.gap_words:
