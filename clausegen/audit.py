@@ -614,7 +614,8 @@ def _warm_forkserver_from_env() -> None:
         root, countries, engine = json.loads(spec)
         from clausegen.library import load_library
 
-        library = load_library(root, countries, check_detection=False)
+        # the parent validates the same library meanwhile; here only what reviewing needs is read
+        library = load_library(root, countries, check_detection=False, check_templates=False)
         resolve_engine(engine)(WARMUP_TEXT, "warmup.txt", library, required=None)
         import gc
 

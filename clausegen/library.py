@@ -369,9 +369,12 @@ def check_coverage(library: Library, problems: Problems) -> None:
 
 
 def load_library(root: str | Path | None = None, countries: str | Path | None = None,
-                 check_detection: bool = True) -> Library:
-    """Return the validated library at root; raise LibraryError listing every problem."""
-    library, problems = read_library(root, countries, check_detection)
+                 check_detection: bool = True, check_templates: bool = True) -> Library:
+    """Return the validated library at root; raise LibraryError listing every problem.
+
+    check_detection=False skips the reviewer's rule check, check_templates=False the rendering of clause samples
+    and document templates (for a process that only reviews, with the library validated elsewhere)."""
+    library, problems = read_library(root, countries, check_detection, check_templates)
     if problems:
         raise LibraryError(problems)
     return library
@@ -383,7 +386,7 @@ def validate_library(root: str | Path | None = None) -> list[str]:
 
 
 def read_library(root: str | Path | None = None, countries: str | Path | None = None,
-                 check_detection: bool = True) -> tuple[Library, list[str]]:
+                 check_detection: bool = True, check_templates: bool = True) -> tuple[Library, list[str]]:
     """Return the library and the list of its problems."""
     root = Path(root) if root else default_library_path()
     problems = Problems(root)
@@ -413,10 +416,11 @@ def read_library(root: str | Path | None = None, countries: str | Path | None = 
             if clause is not None:
                 clauses[clause.id] = clause
     library = Library(str(root), str(meta.get("version", "")), safeguards, red_flags, country_data, clauses, capabilities)
-    check_samples(clauses, problems)
     check_coverage(library, problems)
-    if (root / "documents").is_dir():  # a library without documents/ can review but not draft
-        load_documents(root, clauses, problems)
+    if check_templates:
+        check_samples(clauses, problems)
+        if (root / "documents").is_dir():  # a library without documents/ can review but not draft
+            load_documents(root, clauses, problems)
     if check_detection and safeguards:
         check_detection_rules(library, problems)
     return library, problems.lines

@@ -43,6 +43,14 @@ def test_broken_library_reports_problem(folder, expected):
     assert expected.split(" -> ")[0] in str(err.value)
 
 
+def test_review_only_load_skips_template_rendering_but_not_structure():
+    """A reviewing process may skip rendering samples (the parent validates them), never the structure checks."""
+    library = load_library(LIBRARIES / "expected_mismatch", check_templates=False)
+    assert library.clauses
+    with pytest.raises(LibraryError):
+        load_library(LIBRARIES / "unknown_safeguard", check_templates=False)
+
+
 def test_missing_library_folder(tmp_path):
     problems = validate_library(tmp_path / "nowhere")
     assert problems == [f"{tmp_path / 'nowhere'}: clause library folder not found"]
