@@ -39,7 +39,6 @@ SUPPORTED = {".docx": "docx", ".pdf": "pdf", ".txt": "txt", ".text": "txt", ".md
              ".html": "html", ".htm": "html"}
 DEFAULT_ENGINE = "clausegen.review:review_bytes"
 DEFAULT_TIMEOUT = 60.0  # seconds per file
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # used when clausegen.ingest does not say otherwise
 CACHE_NAME = "cache.sqlite"
 LOCK_NAME = ".clausegen-audit.lock"
 OUTPUTS = ("results.jsonl", "summary.csv", "summary.xlsx", "dashboard.html", "skipped.csv")
@@ -295,12 +294,10 @@ def _limits_key() -> str:
     """Return "" for the default ingest limits, else a digest of the CLAUSEGEN_* limits in force (they change what
     the reviewer refuses). max_file_bytes is left out: the audit refuses bigger files itself, before review, and
     has each worker read up to --max-bytes (see _worker_main)."""
-    try:
-        from dataclasses import replace
+    from dataclasses import replace
 
-        from clausegen.ingest import Limits
-    except ImportError:
-        return ""
+    from clausegen.ingest import Limits
+
     limits = replace(Limits.from_env(), max_file_bytes=Limits().max_file_bytes)  # ClausegenError for a bad value
     return "" if limits == Limits() else "+limits-" + hashlib.sha256(repr(limits).encode()).hexdigest()[:8]
 
@@ -913,11 +910,10 @@ class _Lock:
 
 
 def _default_max_bytes() -> int:
-    try:
-        from clausegen.ingest import Limits
-    except ImportError:  # ingest absent: our own default
-        return DEFAULT_MAX_BYTES
-    return int(Limits.from_env().max_file_bytes)  # CLAUSEGEN_MAX_FILE_BYTES applies to the audit too
+    """Return the ingest size limit: CLAUSEGEN_MAX_FILE_BYTES applies to the audit too."""
+    from clausegen.ingest import Limits
+
+    return int(Limits.from_env().max_file_bytes)
 
 
 def run_audit(folder, outdir, library, jobs: int | None = None, required: set[str] | None = None,
