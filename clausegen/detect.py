@@ -6,7 +6,7 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
     detection:
       direction: duty          # duty: must bind the recipient | right: the supplier's right against the recipient
       modality: required       # required: the passage needs a binding cue | optional: statements of fact count
-      patterns:                # spaCy Matcher token patterns, or a string for a PhraseMatcher phrase on NORM
+      patterns:                # spaCy Matcher token patterns, or a string: a fixed phrase on NORM
         - {label: export_law, id: export_laws, pattern: [{NORM: export}, {NORM: {IN: [law, regulation]}}]}
       core: [comply+export_law]          # feature combinations (all in one passage) that give the core element
       partial: [generic_law]             # combinations that show the topic without the core
@@ -67,13 +67,20 @@ TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence befor
 WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")
+# bytes that are not [a-z0-9] become spaces: see runs_text
+RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
 ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
 NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
-INLINE_ITEM_RE = re.compile(r"(?:(?<=[\s;:,])|^)\(\s*(?:[a-z]|[ivx]{1,5}|\d{1,2})\s*\)\s+(?=\S)")
+# "(" after a space or ; : , -- written with the "(" first, which the regex engine scans for quickly (_items never
+# uses a marker at the very start of the text, the one place a "(" may follow nothing)
+INLINE_ITEM_RE = re.compile(r"\((?<=[\s;:,]\()\s*(?:[a-z]|[ivx]{1,5}|\d{1,2})\s*\)\s+(?=\S)")
+# the first character is matched outside the alternatives, as a set the regex engine scans for quickly; each
+# alternative then checks which one it was; group "end" holds the closing quotes and brackets after [.!?]
 BOUNDARY_RE = re.compile(
-    r"(?P<end>[.!?][\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
-    r"|\n[ \t]*\n\s*"  # a blank line
-    r"|\n(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#))"  # a line break before a list item or heading
+    r"[.!?\n](?:(?<=[.!?])(?P<end>[\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)"
+    r"(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
+    r"|(?<=\n)[ \t]*\n\s*"  # a blank line
+    r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
 )
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
@@ -365,7 +372,13 @@ def chain_holds(chain: list[tuple[frozenset, int | None]], bag: "Bag") -> bool:
     """Return whether the words of a chain occur in order in a passage, each close enough to the one before."""
     before: list[int] = []
     for n, (forms, most) in enumerate(chain):
-        here = [k for k, word in enumerate(bag.seq) if word in forms]
+        present = forms & bag.words
+        if not present:
+            return False
+        if len(present) == 1:
+            here = bag.where(next(iter(present)))
+        else:
+            here = sorted(k for word in present for k in bag.where(word))
         if n:
             if most is None:
                 here = [k for k in here if k > before[0]]
@@ -375,6 +388,12 @@ def chain_holds(chain: list[tuple[frozenset, int | None]], bag: "Bag") -> bool:
             return False
         before = here
     return True
+
+
+def runs_text(low: str) -> str:
+    """Return a lowercased text with every character outside [a-z0-9] made a space, at the same offsets: the
+    split() of any slice gives the WORD_RE runs of that span, several times faster than findall."""
+    return low.encode("ascii", "replace").translate(RUN_TABLE).decode("ascii")  # one "?" per other character
 
 
 @dataclass
@@ -404,23 +423,44 @@ def minimal_masks(masks) -> list[int]:
 class Bag:
     """The word runs of a passage (lowercase [a-z0-9]+): as a list, a set and, when asked, one spaced string."""
 
-    __slots__ = ("seq", "words", "_joined")
+    __slots__ = ("seq", "words", "_joined", "_where")
 
     def __init__(self, seq: list[str]):
         self.seq = seq
         self.words = set(seq)
         self._joined: str | None = None
+        self._where: dict[str, list[int]] = {}
+
+    def joined(self) -> str:
+        """Return the runs as one string, each run between single spaces."""
+        if self._joined is None:
+            self._joined = " " + " ".join(self.seq) + " "
+        return self._joined
 
     def adjacent(self, first: frozenset, second: frozenset) -> bool:
         """Return whether some word of first comes right before some word of second."""
-        if self._joined is None:
-            self._joined = " " + " ".join(self.seq) + " "
-        words = self.words
+        joined, words = self.joined(), self.words
         for a in first & words:
             for b in second & words:
-                if f" {a} {b} " in self._joined:
+                if f" {a} {b} " in joined:
                     return True
         return False
+
+    def where(self, word: str) -> list[int]:
+        """Return the positions of a word in seq, ascending (cached)."""
+        found = self._where.get(word)
+        if found is None:
+            # string search instead of a Python loop over every run: the runs before a hit are its spaces
+            joined, needle = self.joined(), f" {word} "
+            found, index, last = [], 0, 0
+            at = joined.find(needle)
+            while at >= 0:
+                index += joined.count(" ", last, at)
+                found.append(index)
+                last = at
+                at = joined.find(needle, at + 1)
+            self._where[word] = found
+        return found
 
 
 
@@ -447,6 +487,10 @@ class Rules:
     fuzzy_upgrade: float
     third_party: set[str] = field(default_factory=set)
     any_party: set[str] = field(default_factory=set)
+    sorted_references: list[str] = field(init=False)  # the references with their words sorted, for similarity
+
+    def __post_init__(self):
+        self.sorted_references = [sorted_words(r) for r in self.references]
 
 
 @dataclass
@@ -651,6 +695,9 @@ class Detector:
                 if self.info[number][0]:
                     self.label_words.setdefault(self.info[number][:2], set()).add(word)
         self.core_sets = {sid: [set(c) for c in r.core] for sid, r in self.rules.items()}
+        # per safeguard: the feature labels of each core combination, as label_words keys (for spread)
+        self.core_keys = {sid: [tuple((sid, label) for label in c if label not in RESERVED_LABELS) for c in sets]
+                          for sid, sets in self.core_sets.items()}
         # the topic of a safeguard: the leading feature of each core combination (what a heading would name)
         self.topics = {sid: {next(p for p in c if p not in RESERVED_LABELS) for c in r.core} for sid, r in self.rules.items()}
         self._build_masks()
@@ -699,6 +746,9 @@ class Detector:
             return sum({bit(sid, label) for label in labels})
 
         self.direct_mask = {w: sum({self.number_bit[n] for n in ns if self.plain[n]}) for w, ns in self.anchor_index.items()}
+        # per anchor word: (labels it proves, labels it may give after a check, the patterns to check)
+        self.anchor_info = {w: (self.direct_mask[w], sum({self.number_bit[n] for n in ns}), ns)
+                            for w, ns in self.checked.items()}
         self.feature_direct_mask = {w: self.direct_mask[w] & ~self.cue_bits for w in self.anchor_index}
         # per feature word: every label a pattern anchored on it may give (the first, roughest prefilter)
         self.rough_mask = {w: sum({self.number_bit[n] for n in self.feature_index[w]}) for w in self.feature_words}
@@ -1135,9 +1185,12 @@ class Detector:
         and order are checked only for the labels in allowed."""
         found = 0
         numbers: set[int] = set()
+        anchor_info = self.anchor_info
         for word in bag.words & self.anchor_words:
-            found |= self.direct_mask[word]
-            numbers.update(self.checked[word])
+            direct, checkable, checked = anchor_info[word]
+            found |= direct
+            if checkable & allowed:  # most words anchor no pattern worth checking here
+                numbers.update(checked)
         number_bit = self.number_bit
         for number in numbers:
             b = number_bit[number]
@@ -1221,21 +1274,19 @@ class Detector:
         """Return how far apart (in characters) the anchor words of a passage's best combination lie: a cheap
         guess of how likely the passage is to hold it, used to try the likely passages first."""
         best = unit.end - unit.start
-        place: dict[str, int] = {}
+        first: dict[tuple[str, str], int] = {}  # (sid, label) -> where its first anchor word is, -1: none
         for sid in reach:
-            for combo in self.core_sets[sid]:
+            for combo in self.core_keys[sid]:
                 places = []
-                for label in combo:
-                    if label in RESERVED_LABELS:
-                        continue
-                    found = []
-                    for word in self.label_words.get((sid, label), set()) & bag.words:
-                        if word not in place:
-                            place[word] = low.find(word, unit.start, unit.end)
-                        found.append(place[word])
-                    if not found:
+                for key in combo:
+                    at = first.get(key)
+                    if at is None:
+                        words = self.label_words.get(key, frozenset()) & bag.words
+                        found = [low.find(word, unit.start, unit.end) for word in words]
+                        first[key] = at = min(found) if found else -1
+                    if at < 0:
                         break
-                    places.append(min(found))
+                    places.append(at)
                 else:
                     if places:
                         best = min(best, max(places) - min(places))
@@ -1307,28 +1358,25 @@ class Detector:
         out: list[Mention] = []
         lowers = tokens.to_array(LOWER).tolist()  # hashes: no Python object per token
         strings = self.vocab.strings
-        i, n = 0, len(lowers)
-        while i < n:
-            options = parties_index.get(lowers[i])
+        n, resume = len(lowers), 0
+        for i in [k for k, h in enumerate(lowers) if h in parties_index]:  # the tokens that start some term
+            if i < resume:
+                continue  # inside a term already read
             found = None
-            if options:
-                for term, role in options:
-                    if tuple(lowers[i:i + len(term)]) == term:
-                        found = (term, role)
-                        break
+            for term, role in parties_index[lowers[i]]:
+                if tuple(lowers[i:i + len(term)]) == term:
+                    found = (term, role)
+                    break
             if found is None:
-                i += 1
                 continue
             term, role = found
-            end = i + len(term)
+            end = resume = i + len(term)
             if end < n and lowers[end] == self.hyphen:  # "Customer-Supplied Materials" names no party
-                i = end
                 continue
             possessive = end < n and lowers[end] in self.possessive_marks
             if term[-1] in self.possessive_words:
                 possessive = True
             out.append(Mention(i, end, role, possessive, tuple(strings[h] for h in term) in defined))
-            i = end
         return out
 
     # -- decisions -------------------------------------------------------------------------------------------
@@ -1340,6 +1388,7 @@ class Detector:
         of finding them in the preamble (for a clause reviewed on its own)."""
         text, sections = doc.text, doc.sections
         low = text.lower()
+        spaced = runs_text(low)
         parties = self.given_parties(roles) if roles else self.find_parties(text)
         index = self.parties_index(parties)
         leads = self.section_leads(doc)
@@ -1360,7 +1409,7 @@ class Detector:
         def sketch_of(j: int) -> Sketch:
             if j not in sketches:
                 start, end = sections[j].start, sections[j].end
-                section_bags[j] = bag = Bag(WORD_RE.findall(low, start, end))
+                section_bags[j] = bag = Bag(spaced[start:end].split())
                 sketches[j] = found = self.sketch(bag)
                 for regex, number in regex_anchors:
                     if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
@@ -1404,7 +1453,7 @@ class Detector:
             if done is None or allowed & ~done[0]:
                 allowed |= done[0] if done else 0
                 if i not in words_of:
-                    words_of[i] = Bag(WORD_RE.findall(low, units[i].start, units[i].end))
+                    words_of[i] = Bag(spaced[units[i].start:units[i].end].split())
                 # a label its whole section cannot give, no passage of it can
                 check = allowed & ~sketch_of(units[i].section_pos).failed
                 done = (allowed, possible_at(words_of[i], units[i].start, units[i].end, check))
@@ -1464,7 +1513,7 @@ class Detector:
                 while lead is not None and depth < 3:
                     needed.add(lead)
                     if lead not in words_of:
-                        words_of[lead] = Bag(WORD_RE.findall(low, units[lead].start, units[lead].end))
+                        words_of[lead] = Bag(spaced[units[lead].start:units[lead].end].split())
                     lead, depth = units[lead].lead, depth + 1
             needed = {i for i in needed if i not in analyses}  # not `-= set(analyses)`: quadratic
             analyses.update(self.analyse_all(text, units, sorted(needed), words_of, index, parties.defined))
@@ -1784,8 +1833,9 @@ class Detector:
             return 0.0
         from rapidfuzz import fuzz, process
 
-        query = normalise_for_fuzz(passage)
-        best = process.extractOne(query, rules.references, scorer=fuzz.token_sort_ratio)
+        # token_sort_ratio is ratio over sorted words: sorting the references once spares it per call
+        query = sorted_words(normalise_for_fuzz(passage))
+        best = process.extractOne(query, rules.sorted_references, scorer=fuzz.ratio)
         return float(best[1]) if best else 0.0
 
     def party_phrase(self, term: str, fallback: str) -> str:
@@ -1851,6 +1901,11 @@ def section_label(section: Section) -> str:
 def normalise_for_fuzz(text: str) -> str:
     """Return lowercase words only, for similarity scoring."""
     return " ".join(WORD_RE.findall(text.lower()))
+
+
+def sorted_words(text: str) -> str:
+    """Return the words of a text in sorted order, joined by spaces (as rapidfuzz's token_sort_ratio sees it)."""
+    return " ".join(sorted(text.split()))
 
 
 def reference_wordings(library, sid: str, detection: dict) -> list[str]:
