@@ -580,12 +580,15 @@ class PhraseTable:
         self.strings = strings
         self.trie: dict[int, dict] = {}
 
-    def add(self, number: int, phrases: list[list[str]]) -> None:
-        """Add the phrases of one pattern."""
-        for words in phrases:
-            node = self.trie
-            for word in words:
-                node = node.setdefault(self.strings.add(word), {})
+    def add(self, number: int, slots: list[tuple[list[str], bool]]) -> None:
+        """Add the phrases of one pattern, given as its phrase_slots (grown level by level: no list of phrases)."""
+        level = [self.trie]
+        for words, optional in slots:
+            hashes = [self.strings.add(word) for word in words]
+            grown = [node.setdefault(h, {}) for node in level for h in hashes]
+            level = grown + level if optional else grown
+        ends = {id(node): node for node in level if node is not self.trie}  # an empty phrase matches nothing
+        for node in ends.values():
             numbers = node.setdefault(self.END, [])
             if number not in numbers:
                 numbers.append(number)
@@ -795,12 +798,12 @@ class Detector:
             if runs:
                 required.append(whole or runs)
         self.requirements.append(required)
-        phrases = expand_pattern(pattern)
+        slots = phrase_slots(pattern)
         pairs, chain = pattern_shape(pattern, self.surface)
         self.pairs.append(pairs)
-        self.chains.append(chain if phrases is None else [])  # a fixed phrase: its pairs say enough
-        if phrases is not None:
-            self.phrases.add(number, phrases)
+        self.chains.append(chain if slots is None else [])  # a fixed phrase: its pairs say enough
+        if slots is not None:
+            self.phrases.add(number, slots)
         else:
             matcher = self._Matcher(self.vocab)
             matcher.add(f"{number}", [pattern])
@@ -811,7 +814,7 @@ class Detector:
         if anchor is not None:
             for word in anchor:
                 self.anchor_index.setdefault(word, []).append(number)
-            if phrases is None:
+            if slots is None:
                 for word in anchor:
                     self.gap_index.setdefault(word, []).append(number)
         else:
@@ -820,7 +823,7 @@ class Detector:
             on_lower = all(isinstance(spec.get("LOWER"), dict) for spec in pattern
                            if isinstance(spec, dict) and any(isinstance(v, dict) and "REGEX" in v for v in spec.values()))
             self.regex_anchors.append((re.compile(compiled.pattern) if on_lower else compiled, number))
-            if phrases is None:
+            if slots is None:
                 self.regex_gates[number] = compiled
 
     def _trim_lexeme_attributes(self, library, attrs) -> None:
@@ -1917,9 +1920,11 @@ def reference_wordings(library, sid: str, detection: dict) -> list[str]:
     return [normalise_for_fuzz(t) for t in texts if t.strip()]
 
 
-def expand_pattern(pattern: list, limit: int = 20000) -> list[list[str]] | None:
-    """Return the NORM word sequences a fixed pattern matches, or None when it has gaps or other operators."""
-    sequences: list[list[str]] = [[]]
+def phrase_slots(pattern: list, limit: int = 20000) -> list[tuple[list[str], bool]] | None:
+    """Return the NORM words each token of a fixed pattern may be, with whether it is optional; None when the
+    pattern has gaps or other operators, or stands for more than `limit` phrases."""
+    slots: list[tuple[list[str], bool]] = []
+    count = 1
     for spec in pattern:
         attrs = set(spec) - {"OP"}
         if len(attrs) != 1:
@@ -1936,16 +1941,14 @@ def expand_pattern(pattern: list, limit: int = 20000) -> list[list[str]] | None:
             return None
         if attr in ("ORTH", "TEXT") and any(w != w.lower() for w in words):
             return None  # case-sensitive ("EAR", not "ear")
-        words = [w.lower() for w in words]
         op = spec.get("OP")
         if op not in (None, "?"):
             return None
-        choices: list[str | None] = list(words) + ([None] if op == "?" else [])
-        sequences = [seq + [w] if w is not None else seq for seq in sequences for w in choices]
-        if len(sequences) > limit:
+        count *= len(words) + (op == "?")
+        if count > limit:
             return None
-    unique = {tuple(seq) for seq in sequences if seq}
-    return [list(seq) for seq in sorted(unique)] or None
+        slots.append((sorted({w.lower() for w in words}), op == "?"))
+    return slots or None
 
 
 # ---------------------------------------------------------------------------------------------------------------

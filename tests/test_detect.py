@@ -8,7 +8,7 @@ import copy
 import pytest
 import yaml
 
-from clausegen.detect import detect_text, expand_pattern, get_detector, validate_detection
+from clausegen.detect import PhraseTable, detect_text, get_detector, phrase_slots, validate_detection
 from clausegen.library import Yaml12Loader
 from clausegen.model import SAFEGUARD_IDS, Document, Section
 
@@ -235,11 +235,47 @@ def test_detector_is_cached_per_library_version(library):
     assert get_detector(changed) is not get_detector(library)
 
 
-def test_fixed_patterns_become_phrases():
-    assert expand_pattern([{"NORM": "export"}, {"NORM": {"IN": ["law", "laws"]}, "OP": "?"}]) == [["export"],
-                                                                                                   ["export", "law"],
-                                                                                                   ["export", "laws"]]
-    assert expand_pattern([{"NORM": "a"}, {"OP": "*"}, {"NORM": "b"}]) is None
+def test_fixed_patterns_become_phrase_slots():
+    assert phrase_slots([{"NORM": "export"}, {"NORM": {"IN": ["laws", "law"]}, "OP": "?"}]) == [
+        (["export"], False), (["law", "laws"], True)]
+    assert phrase_slots([{"NORM": "a"}, {"OP": "*"}, {"NORM": "b"}]) is None  # a gap: spaCy's Matcher
+    assert phrase_slots([{"ORTH": "EAR"}]) is None  # case-sensitive
+    assert phrase_slots([{"NORM": {"IN": [str(i) for i in range(200)]}}] * 2) is None  # 40,000 phrases: too many
+
+
+PHRASE_PATTERNS = [
+    [{"NORM": "export"}, {"NORM": {"IN": ["law", "laws"]}, "OP": "?"}],
+    [{"NORM": "export"}, {"NORM": "control"}, {"NORM": {"IN": ["law", "regulation"]}}],
+    [{"NORM": "the", "OP": "?"}, {"NORM": "end"}, {"NORM": "user"}],
+    [{"NORM": "law", "OP": "?"}, {"NORM": "law", "OP": "?"}],  # all optional, and a repeated word
+]
+
+
+@pytest.mark.parametrize("text", [
+    "The end user shall comply with export control laws and export control regulation.",
+    "export export law law law end user the end user export",
+    "",
+])
+def test_phrase_table_finds_what_spacy_phrase_matcher_finds(text):
+    import spacy
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("en")
+    table, reference = PhraseTable(nlp.vocab.strings), PhraseMatcher(nlp.vocab, attr="NORM")
+    for number, pattern in enumerate(PHRASE_PATTERNS):
+        slots = phrase_slots(pattern)
+        table.add(number, slots)
+        phrases = [[]]
+        for words, optional in slots:
+            phrases = [p + [w] for p in phrases for w in words] + (phrases if optional else [])
+        reference.add(str(number), [Doc(nlp.vocab, words=p) for p in phrases if p])
+    doc = nlp.make_doc(text.lower())
+    expected = sorted({(int(nlp.vocab.strings[key]), s, e) for key, s, e in reference(doc)})
+    assert sorted(table(doc)) == expected
+    assert len(set(table(doc))) == len(table(doc))  # each match once
+    if text:
+        assert expected
 
 
 def test_lexicon_forms_normalise_to_lemmas(library):
