@@ -959,8 +959,10 @@ def run_audit(folder, outdir, library, jobs: int | None = None, required: set[st
             if not entry.error:
                 groups.setdefault((entry.sha256, entry.fmt), []).append(entry)
         done = cache.done(keyspace)
+        # largest files first: the workers then finish together instead of one reviewing a big file alone at the end
         tasks = [_Task(i, members[0].path, members[0].rel, fmt, sha)
-                 for i, ((sha, fmt), members) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0].rel))
+                 for i, ((sha, fmt), members) in enumerate(sorted(groups.items(),
+                                                                  key=lambda kv: (-kv[1][0].size, kv[1][0].rel)))
                  if (sha, fmt) not in done]
         summary.cached = len(groups) - len(tasks)
         jobs = summary.jobs = min(jobs, len(tasks)) or jobs
