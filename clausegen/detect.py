@@ -1898,7 +1898,7 @@ class Detector:
 
 def section_label(section: Section) -> str:
     """Return how a passage's location is shown: the clause number, else the heading."""
-    return section.number or section.heading or ""
+    return section.path or section.number or section.heading or ""
 
 
 def normalise_for_fuzz(text: str) -> str:

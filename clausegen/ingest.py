@@ -470,6 +470,60 @@ def _annotate(sections: list[Section]) -> None:
             if own:
                 open_headings.append((depth, own))
         section.heading = own or (open_headings[-1][1] if open_headings else "")
+    _number_paths(sections)
+
+
+_ROMAN_CHARS = frozenset("ivxlc")
+
+
+def _number_paths(sections: list[Section]) -> None:
+    """Fill each numbered section's path: its number joined to the numbers of the clauses it sits in.
+
+    An outline number ("4.2", "Section 7", "ARTICLE V", "IV.") starts a path; a list label ("(a)", "ii)", "b.") continues
+    the last one, as a new level when its kind (digits, letters, roman numerals, in either case) is new, else in
+    place of the label of that kind and of everything below it. A lone "i", "v", "x", "l" or "c" is a letter
+    when it follows the letter before it ("(h)" then "(i)"), else a roman numeral. An unnumbered heading ends
+    the path, unless it is the title of the numbered heading just before it."""
+    base = ""
+    labels: list[tuple[str, str, str]] = []  # (kind, core, shown) from the highest list level down
+    titled = False  # the section before was a numbered heading ("ARTICLE IV"), whose title may follow
+    for section in sections:
+        if section.kind == "footnote":
+            continue
+        number = section.number
+        after_number, titled = titled, section.kind == "heading" and bool(number)
+        if not number:
+            if section.kind == "heading" and not after_number:
+                base, labels = "", []
+            continue
+        core = number.strip("().")
+        kind = _label_kind(core, labels)
+        if (_depth(section, caption_only=False) < 100 and not number.endswith(")")) or \
+                (kind == "ROMAN" and core == number):  # "IV." numbers an article; "(IV)" is a list label
+            base, labels = number, []
+            section.path = number
+            continue
+        for k, (open_kind, _, _) in enumerate(labels):
+            if open_kind == kind:
+                del labels[k:]
+                break
+        labels.append((kind, core, f"({core})"))
+        section.path = base + "".join(shown for _, _, shown in labels)
+
+
+def _label_kind(core: str, labels: list[tuple[str, str, str]]) -> str:
+    """Return the kind of a list label: digit, letter or roman, upper-cased for capitals ("LETTER")."""
+    if core.isdigit():
+        return "digit"
+    low = core.lower()
+    case = str.upper if core.isupper() else str.lower
+    if set(low) <= _ROMAN_CHARS:
+        letter = case("letter")
+        open_letter = next((c for k, c, _ in labels if k == letter), None)
+        if len(low) > 1 or open_letter is None or ord(open_letter.lower()[-1]) + 1 != ord(low):
+            return case("roman")
+        return letter
+    return case("letter")
 
 
 # ---------------------------------------------------------------- grouping lines into sections (TXT, MD, HTML, PDF)

@@ -158,11 +158,12 @@ class Section:
     text: str
     start: int  # character offsets into Document.text
     end: int
-    number: str = ""  # the clause number as displayed ("4.2(a)"), "" if none
+    number: str = ""  # the paragraph's own clause number as displayed ("4.2", "(a)"), "" if none
     heading: str = ""  # nearest heading above, or the paragraph's own heading
     page: int | None = None
     kind: str = "paragraph"  # paragraph | heading | table | footnote
     index: int = 0  # position in the source (paragraph index for DOCX)
+    path: str = ""  # the number with those of the clauses it sits in ("4.2(a)(ii)"), "" if no number
 
 
 @dataclass

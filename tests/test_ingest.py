@@ -123,6 +123,8 @@ def test_docx_numbering_restart_rules_and_legal_style(docx_builder, tmp_path):
         b.para(text, num=10, level=level)
     document = ingest(b.save(tmp_path / "restart.docx"))
     assert [s.number for s in document.sections] == ["I", "1.1", "a)", "(3)", "II", "b)", "(3)", "2.1"]
+    assert [s.path for s in document.sections] == ["I", "1.1", "1.1(a)", "1.1(a)(3)", "II", "II(b)", "II(b)(3)",
+                                                   "2.1"]
 
 
 def test_docx_section_index_is_the_paragraph_ordinal(docx_builder, tmp_path):
@@ -374,6 +376,24 @@ def test_text_sections_numbers_and_headings():
     ]
     assert document.sections[2].text.endswith("embargoed country.")  # wrapped lines stay one section
     assert document.sections[1].text == "ARTICLE V\nEXPORT CONTROL"
+
+
+@pytest.mark.parametrize("lines, paths", [
+    (["4. TERM", "4.1 The term is one year.", "4.2 Either party may end it:", "(a) for breach;",
+      "(b) for insolvency, where:", "(i) a receiver is named;", "(ii) it stops trading;", "(c) on notice.",
+      "5. EXPORT", "(a) Comply."],
+     ["4", "4.1", "4.2", "4.2(a)", "4.2(b)", "4.2(b)(i)", "4.2(b)(ii)", "4.2(c)", "5", "5(a)"]),
+    # "(i)" after "(h)" is a letter; after "(a)" a roman numeral
+    ([f"({c}) item {c};" for c in "abcdefghi"], [f"({c})" for c in "abcdefghi"]),
+    (["Section 7.2 Audits. The Customer shall keep records.", "(a) Books;", "(i) ledgers;", "(b) Files."],
+     ["Section 7.2", "Section 7.2(a)", "Section 7.2(a)(i)", "Section 7.2(b)"]),
+    (["ARTICLE IV", "EXPORT", "1) screen;", "2) report."], ["ARTICLE IV", "ARTICLE IV(1)", "ARTICLE IV(2)"]),
+    # an unnumbered heading ends the path: the schedule's "(a)" is not part of clause 9
+    (["9. NOTICES", "(a) In writing.", "SCHEDULE 1 DATA", "(a) Names."], ["9", "9(a)", "(a)"]),
+])
+def test_text_section_paths(lines, paths):
+    document = ingest_bytes("\n\n".join(lines).encode(), "paths.txt")
+    assert [s.path for s in document.sections if s.path] == paths
 
 
 def test_text_wide_gaps_and_page_numbers_of_converted_pdfs():

@@ -67,10 +67,16 @@ def test_sample_contracts_match_their_expected_reviews(sample_reviews):
     assert len(found_errors) <= 14
 
 
-def test_docx_evidence_names_its_section(sample_reviews):
-    review = sample_reviews["strong_integrator_all_present.docx"]
-    sections = [ev.section for f in review.findings for ev in f.evidence]
-    assert sections and all(sections)
+def test_evidence_names_its_full_clause_number_in_every_format(sample_reviews):
+    """A list item is located as "3.2(a)", not "(a)": typed numbers (TXT, PDF) and Word numbering (DOCX) alike."""
+    located = {}
+    for suffix in ("txt", "docx", "pdf"):
+        review = sample_reviews[f"strong_integrator_all_present.{suffix}"]
+        located[suffix] = {(f.safeguard, ev.section) for f in review.findings for ev in f.evidence}
+        assert all(section for _, section in located[suffix])
+        assert {"3.2(a)", "3.2(b)", "1.1(a)"} <= {section for _, section in located[suffix]}
+        assert not any(section.startswith("(") for _, section in located[suffix])
+    assert located["txt"] == located["docx"]
 
 
 @pytest.mark.parametrize("doc_type_file, required, not_required", [
