@@ -31,6 +31,11 @@ LANGUAGE = "en-GB"
 PLACEHOLDER = re.compile(r"^\s*\{\{\s*CLAUSEGEN\s*\}\}\s*$")
 # A quoted phrase that starts with a capital letter is a defined term where it is defined: (the "Term").
 DEFINED_TERM = re.compile(r'"([A-Z][A-Za-z0-9&\'\- ]{0,60})"')
+# A cross-reference to article N, as generate.cross_references writes it into rendered text (private-use
+# characters; a profile value holding them makes at worst a reference to an article number): written as a Word
+# REF field to the article's bookmark.
+ARTICLE_REF = re.compile("\ue000(\\d+)\ue001")
+BOOKMARK_ID_BASE = 880000
 # Characters XML 1.0 does not allow (python-docx/lxml refuse them); tabs and newlines are handled by the caller.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -110,15 +115,46 @@ class Lists:
 # --------------------------------------------------------------------------------------------------- text
 
 
-def xml_text(text: str) -> str:
+def clean_text(text: str) -> str:
     """Return text without the characters XML 1.0 cannot hold, and with line breaks and tabs as spaces."""
     text = XML_INVALID.sub("", str(text))
     return re.sub(r"[\r\n\t]+", " ", text)
 
 
+def xml_text(text: str) -> str:
+    """Return clean_text(text) with each article cross-reference as its number (for places that hold no fields)."""
+    return without_refs(clean_text(text))
+
+
+def without_refs(text: str) -> str:
+    """Return text with each article cross-reference as its number."""
+    return ARTICLE_REF.sub(r"\1", text)
+
+
+def article_ref(number: int) -> str:
+    """Return the marker of a cross-reference to article number, for text that add_text writes."""
+    return f"\ue000{number}\ue001"
+
+
+def article_bookmark(number: int) -> str:
+    """Return the name of the (hidden, leading "_") bookmark on the heading of article number."""
+    return f"_RefClausegen{number}"
+
+
 def add_text(paragraph: DocxParagraph, text: str) -> None:
+    """Append text as runs, with each quoted defined term ("Term") in bold and each article cross-reference a
+    REF field (Word renumbers it with the article; the cached result is the number now)."""
+    text = clean_text(text)
+    position = 0
+    for ref in ARTICLE_REF.finditer(text):
+        add_plain_text(paragraph, text[position:ref.start()])
+        add_field(paragraph, f"REF {article_bookmark(int(ref.group(1)))} \\w \\h", ref.group(1))
+        position = ref.end()
+    add_plain_text(paragraph, text[position:])
+
+
+def add_plain_text(paragraph: DocxParagraph, text: str) -> None:
     """Append text as runs, with each quoted defined term ("Term") in bold."""
-    text = xml_text(text)
     position = 0
     for match in DEFINED_TERM.finditer(text):
         if match.start() > position:
@@ -127,6 +163,7 @@ def add_text(paragraph: DocxParagraph, text: str) -> None:
         position = match.end()
     if position < len(text):
         paragraph.add_run(text[position:])
+
 
 
 def defined_terms(text: str) -> list[str]:
@@ -324,7 +361,7 @@ def add_lists(document: DocxDocument, link_heading: bool) -> Lists:
 
 
 def add_field(paragraph: DocxParagraph, instruction: str, placeholder: str = "1") -> None:
-    """Append a complex field (PAGE, NUMPAGES) with a cached result that Word and LibreOffice update."""
+    """Append a complex field (PAGE, NUMPAGES, REF) with a cached result that Word and LibreOffice update."""
     def char(kind: str) -> None:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
@@ -409,8 +446,9 @@ def heading(document: DocxDocument, text: str, num_id: int | None = None, level:
 
 
 def write_article(document: DocxDocument, article: Article, lists: Lists) -> None:
-    """Append an article: numbered heading, numbered sub-clauses and (a) items, unnumbered definitions."""
-    heading(document, article.title, lists.outline)
+    """Append an article: numbered heading (bookmarked for cross-references), numbered sub-clauses and (a) items,
+    unnumbered definitions."""
+    bookmark(heading(document, article.title, lists.outline), article_bookmark(article.number), article.number)
     for i, para in enumerate(article.paras):
         if para.level == 0:
             paragraph(document, para.text, "Definition")
@@ -421,6 +459,21 @@ def write_article(document: DocxDocument, article: Article, lists: Lists) -> Non
         following = article.paras[i + 1] if i + 1 < len(article.paras) else None
         if following is not None and following.level != 2 and para.text.rstrip().endswith(":"):
             block.paragraph_format.keep_with_next = True  # an introduction stays with its first item
+
+
+def bookmark(paragraph: DocxParagraph, name: str, number: int) -> None:
+    """Put a bookmark around the paragraph's text (its number comes with it, for REF fields with \\w)."""
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    bookmark_id = str(BOOKMARK_ID_BASE + number)  # high ids: a firm template's own bookmarks use low ones
+    start.set(qn("w:id"), bookmark_id)
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), bookmark_id)
+    ppr = paragraph._p.pPr
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        paragraph._p.insert(0, start)
+    paragraph._p.append(end)
 
 
 def write_signatures(document: DocxDocument, contract: Contract) -> None:

@@ -197,7 +197,7 @@ def cross_references(template: DocumentTemplate, numbers: dict[str, int],
 
     A safeguard points to the first clause whose primary safeguard it is, else the first that provides it.
     """
-    refs = {target: template.reference.format(number=n) for target, n in numbers.items()}
+    refs = {target: template.reference.format(number=docx_writer.article_ref(n)) for target, n in numbers.items()}
     for primary_only in (True, False):
         for clause, _ in selection:
             for sid in clause.provides[:1] if primary_only else clause.provides:
@@ -261,8 +261,9 @@ def build_contract(template: DocumentTemplate, selection: list[tuple[Clause, lis
                 text = clause_texts[clause.id]
                 paras = [Para(level, body) for level, body in paragraphs(text)] if text else []
                 articles.append(Article(numbers[clause.id], clause.id, clause.title, paras))
-                generated.append(GeneratedClause(clause.id, clause.title, numbers[clause.id], list(reasons), text,
-                                                 list(clause.provides), clause.guidance_step))
+                generated.append(GeneratedClause(clause.id, clause.title, numbers[clause.id], list(reasons),
+                                                 docx_writer.without_refs(text), list(clause.provides),
+                                                 clause.guidance_step))
             continue
         article: DocumentArticle = item
         paras = render_paras(article.text, context, f"documents/{source} articles.{article.id}", refs)

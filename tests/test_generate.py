@@ -398,3 +398,71 @@ def test_libreoffice_renders_every_kind(tmp_path, gen_library):
             assert re.search(heading, text), f"{kind}: heading '{clause.number}. {clause.title}' not in the PDF"
         assert "page 1 of" in text
     assert (tmp_path / "memo.pdf").is_file()
+
+
+# ------------------------------------------------------------------------------------------------ cross-references
+
+W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+REF_INSTRUCTION = re.compile(r"^\s*REF (_RefClausegen(\d+)) \\w \\h\s*$")
+
+
+def cross_reference_fields(path) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Return the bookmarks (name -> text of the paragraph holding them) and the REF fields (bookmark, cached
+    result) of a DOCX body."""
+    body = docx.Document(str(path)).element.body
+    bookmarks = {}
+    for start in body.iter(f"{W_NS}bookmarkStart"):
+        paragraph = start.getparent()
+        bookmarks[start.get(f"{W_NS}name")] = "".join(t.text or "" for t in paragraph.iter(f"{W_NS}t"))
+    fields = []
+    for instr in body.iter(f"{W_NS}instrText"):
+        match = REF_INSTRUCTION.match(instr.text or "")
+        if not match:
+            continue
+        run = instr.getparent().getnext()  # the "separate" run, then the cached result
+        result = run.getnext()
+        fields.append((match.group(1), "".join(t.text or "" for t in result.iter(f"{W_NS}t"))))
+    return bookmarks, fields
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_cross_references_are_ref_fields_to_bookmarked_articles(tmp_path, gen_library, kind):
+    summary = generate(PROFILES / "facial_recognition_police.yaml", gen_library, kind, tmp_path / "out.docx")
+    bookmarks, fields = cross_reference_fields(tmp_path / "out.docx")
+    titles = {c.number: c.title for c in summary.clauses}
+    assert fields, "no cross-reference field"
+    for name, cached in fields:
+        assert name in bookmarks, f"REF to a missing bookmark {name}"
+        number = int(name.removeprefix("_RefClausegen"))
+        assert cached == str(number)
+        if number in titles:  # the bookmark sits on that article's heading
+            assert bookmarks[name] == titles[number]
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "out.docx")).paragraphs)
+    assert "\ue000" not in text and "\ue001" not in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+def test_libreoffice_recomputes_cross_references_from_the_bookmarks(tmp_path, gen_library):
+    """Poison every cached REF result with "99": the PDF LibreOffice renders still names the right clauses."""
+    import zipfile
+
+    from pdfminer.high_level import extract_text
+
+    generate(PROFILES / "facial_recognition_police.yaml", gen_library, "eula", tmp_path / "eula.docx")
+    _, fields = cross_reference_fields(tmp_path / "eula.docx")
+    expected = {f"Clause {cached}" for _, cached in fields}
+    source = zipfile.ZipFile(tmp_path / "eula.docx")
+    xml = source.read("word/document.xml").decode("utf-8")
+    poisoned, count = re.subn(r'(\\w \\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                              r"<w:r>(?:<w:rPr>.*?</w:rPr>)?<w:t>)\d+(</w:t>)", r"\g<1>99\2", xml)
+    assert count == len(fields)
+    with zipfile.ZipFile(tmp_path / "poisoned.docx", "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info, poisoned if info.filename == "word/document.xml" else source.read(info))
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(tmp_path / "poisoned.docx")],
+                   check=True, capture_output=True, timeout=240)
+    text = re.sub(r"\s+", " ", extract_text(str(tmp_path / "poisoned.pdf")))
+    assert "Clause 99" not in text
+    assert expected <= set(re.findall(r"Clause \d+", text))
