@@ -235,6 +235,8 @@ def test_firm_template_placeholder_is_replaced(tmp_path, gen_library):
         assert labels[clause.title] == f"{clause.number}."
         assert all(body in texts for _, body in paragraphs(clause.text))
     assert document.paragraphs[texts.index(summary.clauses[0].title)].style.name == "Heading 1"
+    bookmarks, fields = cross_reference_fields(out)
+    assert fields and all(name in bookmarks for name, _ in fields)
 
 
 def test_firm_template_without_placeholder_gets_a_schedule(tmp_path, gen_library):
@@ -253,6 +255,8 @@ def test_firm_template_without_placeholder_gets_a_schedule(tmp_path, gen_library
     full = "\n".join(texts)
     assert re.search(r"paragraph \d+ of this Schedule", full)
     assert "In the event of any conflict between this Schedule and any other provision of this Agreement" in full
+    bookmarks, fields = cross_reference_fields(out)
+    assert fields and all(name in bookmarks for name, _ in fields)
 
 
 def test_bad_template_is_a_clear_error(tmp_path, gen_library):
