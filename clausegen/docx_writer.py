@@ -448,7 +448,7 @@ def heading(document: DocxDocument, text: str, num_id: int | None = None, level:
 def write_article(document: DocxDocument, article: Article, lists: Lists) -> None:
     """Append an article: numbered heading (bookmarked for cross-references), numbered sub-clauses and (a) items,
     unnumbered definitions."""
-    bookmark(heading(document, article.title, lists.outline), article_bookmark(article.number), article.number)
+    bookmark_article(heading(document, article.title, lists.outline), article.number)
     for i, para in enumerate(article.paras):
         if para.level == 0:
             paragraph(document, para.text, "Definition")
@@ -461,12 +461,12 @@ def write_article(document: DocxDocument, article: Article, lists: Lists) -> Non
             block.paragraph_format.keep_with_next = True  # an introduction stays with its first item
 
 
-def bookmark(paragraph: DocxParagraph, name: str, number: int) -> None:
-    """Put a bookmark around the paragraph's text (its number comes with it, for REF fields with \\w)."""
+def bookmark_article(paragraph: DocxParagraph, number: int) -> None:
+    """Put article number's bookmark around the paragraph's text (its list number comes with it, for REF \\w)."""
     start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
     bookmark_id = str(BOOKMARK_ID_BASE + number)  # high ids: a firm template's own bookmarks use low ones
     start.set(qn("w:id"), bookmark_id)
-    start.set(qn("w:name"), name)
+    start.set(qn("w:name"), article_bookmark(number))
     end.set(qn("w:id"), bookmark_id)
     ppr = paragraph._p.pPr
     if ppr is not None:

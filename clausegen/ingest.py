@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import contextvars
+import functools
 import hashlib
 import io
 import logging
@@ -485,7 +486,7 @@ def _number_paths(sections: list[Section]) -> None:
     when it follows the letter before it ("(h)" then "(i)"), else a roman numeral. An unnumbered heading ends
     the path, unless it is the title of the numbered heading just before it."""
     base = ""
-    labels: list[tuple[str, str, str]] = []  # (kind, core, shown) from the highest list level down
+    labels: list[tuple[str, str]] = []  # (kind, core) of the open list levels, the highest first
     titled = False  # the section before was a numbered heading ("ARTICLE IV"), whose title may follow
     for section in sections:
         if section.kind == "footnote":
@@ -503,15 +504,15 @@ def _number_paths(sections: list[Section]) -> None:
             base, labels = number, []
             section.path = number
             continue
-        for k, (open_kind, _, _) in enumerate(labels):
+        for k, (open_kind, _) in enumerate(labels):
             if open_kind == kind:
                 del labels[k:]
                 break
-        labels.append((kind, core, f"({core})"))
-        section.path = base + "".join(shown for _, _, shown in labels)
+        labels.append((kind, core))
+        section.path = base + "".join(f"({label})" for _, label in labels)
 
 
-def _label_kind(core: str, labels: list[tuple[str, str, str]]) -> str:
+def _label_kind(core: str, labels: list[tuple[str, str]]) -> str:
     """Return the kind of a list label: digit, letter or roman, upper-cased for capitals ("LETTER")."""
     if core.isdigit():
         return "digit"
@@ -519,7 +520,7 @@ def _label_kind(core: str, labels: list[tuple[str, str, str]]) -> str:
     case = str.upper if core.isupper() else str.lower
     if set(low) <= _ROMAN_CHARS:
         letter = case("letter")
-        open_letter = next((c for k, c, _ in labels if k == letter), None)
+        open_letter = next((c for k, c in labels if k == letter), None)
         if len(low) > 1 or open_letter is None or ord(open_letter.lower()[-1]) + 1 != ord(low):
             return case("roman")
         return letter
@@ -1113,8 +1114,9 @@ def _install_pdf_guards() -> None:
     pdftypes._clausegen_guarded = True
 
 
+@functools.cache
 def _pdf_classes():
-    """Return (document, interpreter, device) classes that consult the current _PdfGuard."""
+    """Return (document, interpreter, device) classes that consult the current _PdfGuard (made once per process)."""
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar
     from pdfminer.pdfdocument import PDFDocument
@@ -1245,19 +1247,14 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1
 
+    # Any other exception becomes "malformed PDF" (or the guard's refusal) in _pdf_page_lines.
     document_class, interpreter_class, device_class = _pdf_classes()
     try:
         document = document_class(PDFParser(io.BytesIO(data)))
-    except IngestError:
-        raise
     except PDFPasswordIncorrect:
         raise EncryptedFileError(f"{name}: encrypted PDF (password required)") from None
     except PDFEncryptionError as exc:
         raise EncryptedFileError(f"{name}: encrypted PDF ({_one_line(exc)})") from None
-    except Exception as exc:
-        if guard.error is not None:
-            raise guard.error from None
-        raise CorruptFileError(f"{name}: malformed PDF ({type(exc).__name__}: {_one_line(exc)})") from None
     try:
         declared = resolve1(resolve1(document.catalog["Pages"])["Count"])
     except IngestError:
@@ -1272,23 +1269,16 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
     device = device_class(manager, laparams=LAParams(all_texts=True))
     interpreter = interpreter_class(manager, device)
     pages: list[list[tuple[str, float, bool]]] = []
-    try:
-        for page in PDFPage.create_pages(document):
-            if len(pages) >= limits.max_pdf_pages:
-                raise UnsafeFileError(f"{name}: too many pages (more than {limits.max_pdf_pages})")
-            guard.check()
-            guard.page, guard.forms = len(pages) + 1, 0
-            interpreter.process_page(page)
-            layout = device.get_result()
-            lines: list[list] = []
-            _collect_pdf_lines(layout, layout.bbox, lines)
-            pages.append(_attach_labels(lines))
-    except IngestError:
-        raise
-    except Exception as exc:
-        if guard.error is not None:
-            raise guard.error from None
-        raise CorruptFileError(f"{name}: malformed PDF ({type(exc).__name__}: {_one_line(exc)})") from None
+    for page in PDFPage.create_pages(document):
+        if len(pages) >= limits.max_pdf_pages:
+            raise UnsafeFileError(f"{name}: too many pages (more than {limits.max_pdf_pages})")
+        guard.check()
+        guard.page, guard.forms = len(pages) + 1, 0
+        interpreter.process_page(page)
+        layout = device.get_result()
+        lines: list[list] = []
+        _collect_pdf_lines(layout, layout.bbox, lines)
+        pages.append(_attach_labels(lines))
     if not pages:
         raise CorruptFileError(f"{name}: malformed PDF (no pages)")
     return pages
