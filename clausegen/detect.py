@@ -593,9 +593,9 @@ class PhraseTable:
             if number not in numbers:
                 numbers.append(number)
 
-    def __call__(self, doc) -> list[tuple[int, int, int]]:
-        """Return (pattern number, start, end) for every phrase in the doc, overlapping ones included."""
-        norms = doc.to_array(NORM).tolist() if len(doc) else []
+    def __call__(self, norms: list[int]) -> list[tuple[int, int, int]]:
+        """Return (pattern number, start, end) for every phrase in a passage, given its tokens' NORM hashes,
+        overlapping ones included."""
         trie, last, stop = self.trie, len(norms), self.END
         hits = []
         for start, norm in enumerate(norms):
@@ -610,6 +610,151 @@ class PhraseTable:
                 node = node.get(norms[end])
                 end += 1
         return hits
+
+
+def token_columns(tokens, attrs: list[int]) -> dict[int, list[int]]:
+    """Return each attribute's values for the tokens of a Doc, as lists of ints (one numpy call, no Token objects)."""
+    return dict(zip(attrs, tokens.to_array(list(attrs)).T.tolist())) if len(attrs) > 1 else \
+        {attrs[0]: tokens.to_array(attrs[0]).tolist()} if attrs else {}
+
+
+class TokenPattern:
+    """One token pattern with optional and repeated tokens (spaCy Matcher syntax), matched on a passage's columns.
+
+    Gives what spaCy's Matcher gives for the pattern: every distinct (start, end), none empty, whose tokens match.
+    The Matcher built a Token object per token for each pattern and passage (55-600 µs a call); this reads the
+    attribute columns the passage already has. compile() returns None for what it does not read (other
+    attributes, predicates or operators): spaCy's Matcher then runs that pattern."""
+
+    FLAGS = ("IS_ALPHA", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "LIKE_NUM")
+    ATTRS = ("NORM", "LOWER", "ORTH") + FLAGS
+
+    def __init__(self, elements: list[tuple[tuple, int, int | None]], strings, source: list[dict]):
+        self.source = source  # the pattern as written (after lemmatising)
+        self.elements = elements  # (tests, fewest, most repeats or None); a test is (attr, kind, value)
+        self.strings = strings
+        # every match starts at most `lead` tokens before the first required element (None: anywhere before)
+        self.first = next((k for k, (_, fewest, _) in enumerate(elements) if fewest), None)
+        self.lead: int | None = 0
+        for _, _, most in elements[:self.first or 0]:
+            self.lead = None if most is None or self.lead is None else self.lead + most
+        self.attrs = {attr for tests, _, _ in elements for attr, _, _ in tests}
+
+    @classmethod
+    def compile(cls, pattern: list[dict], strings, ids: dict[str, int]) -> "TokenPattern | None":
+        """Return the pattern ready to match, or None when it uses something this class does not read."""
+        elements = []
+        for spec in pattern:
+            fewest, most = cls._repeats(spec.get("OP"))
+            if fewest is None:
+                return None
+            tests = []
+            for key, value in spec.items():
+                if key == "OP":
+                    continue
+                if key not in cls.ATTRS:
+                    return None
+                if key in cls.FLAGS:
+                    if not isinstance(value, bool):
+                        return None
+                    tests.append((ids[key], "eq", int(value)))
+                elif isinstance(value, str):
+                    tests.append((ids[key], "eq", strings.add(value)))
+                elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"} \
+                        and isinstance(next(iter(value.values())), list) \
+                        and all(isinstance(v, str) for v in next(iter(value.values()))):
+                    kind, words = next(iter(value.items()))
+                    tests.append((ids[key], kind.lower(), frozenset(strings.add(v) for v in words)))
+                elif isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str):
+                    tests.append((ids[key], "regex", (re.compile(value["REGEX"]), {})))
+                else:
+                    return None
+            elements.append((tuple(tests), fewest, most))
+        return cls(elements, strings, pattern) if elements else None
+
+    @staticmethod
+    def _repeats(op: Any) -> tuple[int | None, int | None]:
+        """Return (fewest, most) repeats of a token for an OP, as spaCy reads it; (None, None) if unknown."""
+        if op is None or op == "1":
+            return 1, 1
+        if op in ("?", "*", "+"):
+            return {"?": (0, 1), "*": (0, None), "+": (1, None)}[op]
+        match = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op) if isinstance(op, str) else None
+        if not match or not (match.group(1) or match.group(3)):
+            return None, None
+        fewest = int(match.group(1) or 0)
+        if not match.group(2):
+            return fewest, fewest
+        most = int(match.group(3)) if match.group(3) else None
+        return (fewest, most) if most is None or fewest <= most else (None, None)
+
+    def _holds(self, tests: tuple, i: int, columns: dict[int, list[int]]) -> bool:
+        """Return whether token i passes every test of one element."""
+        for attr, kind, value in tests:
+            got = columns[attr][i]
+            if kind == "in":
+                if got not in value:
+                    return False
+            elif kind == "eq":
+                if got != value:
+                    return False
+            elif kind == "not_in":
+                if got in value:
+                    return False
+            else:  # regex, with its answers per string cached
+                regex, seen = value
+                ok = seen.get(got)
+                if ok is None:
+                    ok = seen[got] = bool(regex.search(self.strings[got]))
+                if not ok:
+                    return False
+        return True
+
+    def __call__(self, tokens, columns: dict[int, list[int]]) -> list[tuple[int, int]]:
+        """Return (start, end) of every match in a passage (a Doc), given its attribute columns."""
+        holds, elements, length = self._holds, self.elements, len(tokens)
+        if self.first is None:
+            starts: Any = range(length)
+        else:
+            tests = elements[self.first][0]
+            places = [i for i in range(length) if holds(tests, i, columns)]
+            if not places:
+                return []
+            if self.lead == 0:
+                starts = places
+            else:
+                starts = sorted({s for p in places
+                                 for s in range(0 if self.lead is None else max(0, p - self.lead), p + 1)})
+        found = []
+        for start in starts:
+            ends = {start}
+            for tests, fewest, most in elements:
+                reached = set()
+                for at in ends:
+                    if not fewest:
+                        reached.add(at)
+                    k = 0
+                    while (most is None or k < most) and at + k < length and holds(tests, at + k, columns):
+                        k += 1
+                        if k >= fewest:
+                            reached.add(at + k)
+                ends = reached
+                if not ends:
+                    break
+            found.extend((start, end) for end in ends if end > start)
+        return found
+
+
+class MatcherPattern:
+    """A pattern TokenPattern does not read, matched by spaCy's Matcher."""
+
+    def __init__(self, matcher):
+        self.matcher = matcher
+        self.attrs: set[int] = set()
+
+    def __call__(self, tokens, columns: dict[int, list[int]]) -> list[tuple[int, int]]:
+        """Return (start, end) of every match in a passage (a Doc)."""
+        return [(s, e) for _, s, e in self.matcher(tokens)]
 
 
 class Detector:
@@ -657,6 +802,8 @@ class Detector:
         self.regex_gates: dict[int, re.Pattern] = {}  # gap patterns anchored only by a REGEX token
         self.common = {str(w).lower() for w in self.lexicon.get("common_words") or []}
         self._Matcher = Matcher
+        self._attr_ids = attrs.IDS
+        self.column_attrs = {NORM, LOWER}  # the token attributes analyse_all reads as columns of hashes
         for cue in self.lexicon.get("cues") or []:
             self._add("", cue["label"], str(cue["id"]), cue["pattern"])
         self.rules: dict[str, Rules] = {}
@@ -805,9 +952,13 @@ class Detector:
         if slots is not None:
             self.phrases.add(number, slots)
         else:
-            matcher = self._Matcher(self.vocab)
-            matcher.add(f"{number}", [pattern])
-            self.gap_matchers[number] = matcher
+            compiled = TokenPattern.compile(pattern, self.vocab.strings, self._attr_ids)
+            if compiled is None:
+                matcher = self._Matcher(self.vocab)
+                matcher.add(f"{number}", [pattern])
+                compiled = MatcherPattern(matcher)
+            self.gap_matchers[number] = compiled
+            self.column_attrs |= compiled.attrs
         anchor = max(required, key=lambda s: (not (s & self.common), -len(s), max(len(w) for w in s))) \
             if required else None
         self.others.append([r for r in required if r is not anchor])  # what the anchor word does not prove
@@ -1309,20 +1460,22 @@ class Detector:
                     index, defined) -> dict[int, Analysis]:
         """Tokenize the chosen passages and run the matchers; return their analyses."""
         analyses: dict[int, Analysis] = {}
+        attrs = sorted(self.column_attrs)
         for i in chosen:
             unit, bag = units[i], words_of[i]
             tokens = self.nlp.make_doc(text[unit.start:unit.end])
-            hits = self.phrases(tokens)
+            columns = token_columns(tokens, attrs)
+            hits = self.phrases(columns[NORM])
             gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
                     and all(not r.isdisjoint(bag.words) for r in self.requirements[n])}
             for word in bag.words & self.gap_words:
                 gaps.update(n for n in self.gap_index[word] if self.could_match(n, bag))
             for number in gaps:
-                hits.extend((number, s, e) for _, s, e in self.gap_matchers[number](tokens))
-            analyses[i] = self._analysis(tokens, hits, index, defined)
+                hits.extend((number, s, e) for s, e in self.gap_matchers[number](tokens, columns))
+            analyses[i] = self._analysis(tokens, columns[LOWER], hits, index, defined)
         return analyses
 
-    def _analysis(self, tokens, hits: list[tuple[int, int, int]], index, defined) -> Analysis:
+    def _analysis(self, tokens, lowers: list[int], hits: list[tuple[int, int, int]], index, defined) -> Analysis:
         """Sort one passage's matches into features and cues, and find its party mentions."""
         feats: dict[str, dict[str, list[tuple[int, int, str]]]] = {}
         cue_at: dict[int, tuple[int, int, str, str]] = {}
@@ -1339,7 +1492,7 @@ class Detector:
             if kept and cue[0] < kept[-1][1]:
                 continue
             kept.append(cue)
-        return Analysis(feats, kept, self._mentions(tokens, index, defined), tokens, self._imperative(tokens))
+        return Analysis(feats, kept, self._mentions(lowers, index, defined), tokens, self._imperative(tokens))
 
     def _imperative(self, tokens) -> str:
         """Return binding or prohibit when a passage opens with an instruction ("Use ...", "Do not ..."), else ""."""
@@ -1356,10 +1509,9 @@ class Detector:
             return "prohibit"
         return "binding" if low in self.imperatives and low != "do" else ""
 
-    def _mentions(self, tokens, parties_index, defined) -> list[Mention]:
-        """Return the party mentions of a passage, longest term first at each token."""
+    def _mentions(self, lowers: list[int], parties_index, defined) -> list[Mention]:
+        """Return the party mentions of a passage (its tokens' LOWER hashes), longest term first at each token."""
         out: list[Mention] = []
-        lowers = tokens.to_array(LOWER).tolist()  # hashes: no Python object per token
         strings = self.vocab.strings
         n, resume = len(lowers), 0
         for i in [k for k, h in enumerate(lowers) if h in parties_index]:  # the tokens that start some term

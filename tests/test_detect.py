@@ -8,11 +8,12 @@ import copy
 import pytest
 import yaml
 
-from clausegen.detect import PhraseTable, detect_text, get_detector, phrase_slots, validate_detection
+from clausegen.detect import (PhraseTable, TokenPattern, detect_text, get_detector, phrase_slots, token_columns,
+                              validate_detection)
 from clausegen.library import Yaml12Loader
 from clausegen.model import SAFEGUARD_IDS, Document, Section
 
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 
 LICENSING = {"supplier": "Licensor", "recipient": "Licensee"}
 SUPPLY = {"supplier": "Supplier", "recipient": "Customer"}
@@ -272,10 +273,86 @@ def test_phrase_table_finds_what_spacy_phrase_matcher_finds(text):
         reference.add(str(number), [Doc(nlp.vocab, words=p) for p in phrases if p])
     doc = nlp.make_doc(text.lower())
     expected = sorted({(int(nlp.vocab.strings[key]), s, e) for key, s, e in reference(doc)})
-    assert sorted(table(doc)) == expected
-    assert len(set(table(doc))) == len(table(doc))  # each match once
+    norms = [t.norm for t in doc]
+    assert sorted(table(norms)) == expected
+    assert len(set(table(norms))) == len(table(norms))  # each match once
     if text:
         assert expected
+
+
+# Token patterns with gaps, optional and repeated tokens: TokenPattern must find what spaCy's Matcher finds.
+GAP_PATTERNS = [
+    [{"NORM": "a"}, {"OP": "{0,3}"}, {"NORM": "b"}],
+    [{"NORM": {"IN": ["x", "y"]}, "OP": "?"}, {"NORM": "b"}, {"NORM": "c", "OP": "*"}],
+    [{"LOWER": {"REGEX": "^ex"}}, {"ORTH": "B", "OP": "+"}],
+    [{"NORM": "a"}, {"LOWER": {"NOT_IN": ["b", ","]}, "OP": "{1,2}"}, {"NORM": "a"}],
+    [{"IS_TITLE": True}, {"OP": "{2}"}, {"NORM": "c"}],
+    [{}, {"NORM": "b"}],
+    [{"NORM": "a", "OP": "{,2}"}, {"NORM": "b", "OP": "{1,}"}],
+    [{"ORTH": {"IN": ["A", "B"]}}, {"NORM": "x", "OP": "?"}, {"OP": "?"}],  # ends in optional tokens
+    [{"NORM": "c", "OP": "*"}, {"NORM": "c"}],  # the same word repeated and required
+]
+GAP_WORDS = ["a", "b", "c", "A", "B", "x", "y", "ex", "Exam", ",", ".", "Title", "\n"]
+
+
+@pytest.mark.parametrize("number", range(len(GAP_PATTERNS)))
+def test_token_pattern_finds_what_spacy_matcher_finds(number):
+    import random
+
+    import spacy
+    from spacy import attrs
+    from spacy.matcher import Matcher
+
+    nlp = spacy.blank("en")
+    pattern = GAP_PATTERNS[number]
+    compiled = TokenPattern.compile(pattern, nlp.vocab.strings, attrs.IDS)
+    reference = Matcher(nlp.vocab)
+    reference.add("p", [pattern])
+    rng, found = random.Random(number), 0
+    for _ in range(400):
+        doc = nlp.make_doc(" ".join(rng.choice(GAP_WORDS) for _ in range(rng.randint(0, 14))))
+        expected = sorted((s, e) for _, s, e in reference(doc))
+        got = compiled(doc, token_columns(doc, sorted(compiled.attrs)))
+        assert sorted(got) == expected, doc.text
+        assert len(set(got)) == len(got)  # each match once
+        found += bool(expected)
+    assert found > 20  # the random texts do exercise the pattern
+
+
+@pytest.mark.parametrize("pattern", [
+    [{"NORM": "a"}, {"NORM": "b", "OP": "!"}],  # negation
+    [{"LEMMA": "be"}],  # an attribute the blank pipeline does not set
+    [{"LENGTH": {">=": 3}}],  # a comparison predicate
+    [{"NORM": {"FUZZY": "law"}}],
+    [{"NORM": "a", "OP": "{3,1}"}],
+])
+def test_token_pattern_leaves_what_it_does_not_read_to_spacy(pattern):
+    import spacy
+    from spacy import attrs
+
+    assert TokenPattern.compile(pattern, spacy.blank("en").vocab.strings, attrs.IDS) is None
+
+
+def test_library_gap_patterns_match_as_spacy_matcher_does_on_the_samples(library):
+    from spacy.matcher import Matcher
+
+    detector = get_detector(library)
+    patterns = detector.gap_matchers
+    assert patterns and all(isinstance(p, TokenPattern) for p in patterns.values())  # the fast path is used
+    references = {}
+    for number, compiled in patterns.items():
+        references[number] = Matcher(detector.vocab)
+        references[number].add("p", [compiled.source])
+    attrs, compared = sorted(detector.column_attrs), 0
+    for path in sorted((REPO / "contract_samples" / "contracts").glob("*.txt")):
+        for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
+            doc = detector.nlp.make_doc(paragraph)
+            columns = token_columns(doc, attrs)
+            for number, compiled in patterns.items():
+                expected = sorted((s, e) for _, s, e in references[number](doc))
+                assert sorted(compiled(doc, columns)) == expected, (path.name, number, paragraph[:80])
+                compared += bool(expected)
+    assert compared > 50
 
 
 def test_lexicon_forms_normalise_to_lemmas(library):
