@@ -757,23 +757,35 @@ class MatcherPattern:
         return [(s, e) for _, s, e in self.matcher(tokens)]
 
 
+def contract_english():
+    """Return a blank English pipeline whose tokenizer also splits Markdown links: "[report misuse](https://...)"
+    gives the token "misuse", not "misuse](https://...".
+
+    The infix goes into the language defaults: setting it on a built tokenizer reloads every special case (0.14 s
+    in every process that reviews)."""
+    from spacy.lang.en import English
+
+    class ContractDefaults(English.Defaults):
+        infixes = list(English.Defaults.infixes) + [r"\]\("]
+
+    class ContractEnglish(English):
+        Defaults = ContractDefaults
+
+    return ContractEnglish()
+
+
 class Detector:
     """Compiled rules of one library version: the spaCy pipeline, matchers and prefilter, built once."""
 
     def __init__(self, library):
-        import spacy
         from spacy import attrs
         from spacy.matcher import Matcher
-        from spacy.util import compile_infix_regex
 
         global LOWER, NORM
         LOWER, NORM = attrs.LOWER, attrs.NORM
         self.lexicon = load_lexicon(library.root)
-        self.nlp = spacy.blank("en")
+        self.nlp = contract_english()
         self._trim_lexeme_attributes(library, attrs)
-        # Markdown links: "[report misuse](https://...)" must give the token "misuse", not "misuse](https://..."
-        infixes = list(self.nlp.Defaults.infixes) + [r"\]\("]
-        self.nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         self.vocab = self.nlp.vocab
         self.surface: dict[str, set[str]] = {}  # norm -> surface forms (lowercase)
         self.lemma: dict[str, str] = {}  # surface form (lowercase) -> norm

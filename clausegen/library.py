@@ -236,8 +236,10 @@ def load_capabilities(root: Path, red_flags: dict[str, RedFlag], problems: Probl
     return result
 
 
-def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems) -> Clause | None:
-    """Return the clause of one folder, recording every problem; None when it cannot be built."""
+def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems,
+                check_templates: bool = True) -> Clause | None:
+    """Return the clause of one folder, recording every problem; None when it cannot be built.
+    check_templates=False skips parsing its templates for undeclared variables (a reviewer does not render)."""
     for name in CLAUSE_FILES:
         if not (folder / name).is_file():
             problems.add(folder / name, "", "missing file")
@@ -300,17 +302,18 @@ def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems)
 
     text_path = folder / "text.j2"
     text = text_path.read_text(encoding="utf-8") if text_path.is_file() else ""
-    allowed = set(variables) | set(STANDARD_CONTEXT) | set(STANDARD_FUNCTIONS)
-    used: set[str] = set()
-    for where, source in [(text_path, text)] + [(meta_path, str(v)) for v in definitions.values()]:
-        try:
-            used |= template_variables(source)
-        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
-            problems.add(where, "template", f"syntax error: {exc}")
-    for name in sorted(used - allowed):
-        problems.add(text_path, name, "template variable is not declared in clause.yaml variables")
-    for name in sorted(set(variables) - used):
-        problems.add(meta_path, f"variables.{name}", "declared but never used in text.j2")
+    if check_templates:
+        allowed = set(variables) | set(STANDARD_CONTEXT) | set(STANDARD_FUNCTIONS)
+        used: set[str] = set()
+        for where, source in [(text_path, text)] + [(meta_path, str(v)) for v in definitions.values()]:
+            try:
+                used |= template_variables(source)
+            except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+                problems.add(where, "template", f"syntax error: {exc}")
+        for name in sorted(used - allowed):
+            problems.add(text_path, name, "template variable is not declared in clause.yaml variables")
+        for name in sorted(set(variables) - used):
+            problems.add(meta_path, f"variables.{name}", "declared but never used in text.j2")
 
     sample_path = folder / "sample.yaml"
     sample = read_yaml(sample_path, problems) if sample_path.is_file() else None
@@ -372,8 +375,8 @@ def load_library(root: str | Path | None = None, countries: str | Path | None = 
                  check_detection: bool = True, check_templates: bool = True) -> Library:
     """Return the validated library at root; raise LibraryError listing every problem.
 
-    check_detection=False skips the reviewer's rule check, check_templates=False the rendering of clause samples
-    and document templates (for a process that only reviews, with the library validated elsewhere)."""
+    check_detection=False skips the reviewer's rule check, check_templates=False the checks of clause and document
+    templates (for a process that only reviews, with the library validated elsewhere)."""
     library, problems = read_library(root, countries, check_detection, check_templates)
     if problems:
         raise LibraryError(problems)
@@ -412,7 +415,7 @@ def read_library(root: str | Path | None = None, countries: str | Path | None = 
         problems.add(clause_root, "", "missing folder")
     else:
         for folder in sorted(p for p in clause_root.iterdir() if p.is_dir()):
-            clause = load_clause(folder, red_flags, problems)
+            clause = load_clause(folder, red_flags, problems, check_templates)
             if clause is not None:
                 clauses[clause.id] = clause
     library = Library(str(root), str(meta.get("version", "")), safeguards, red_flags, country_data, clauses, capabilities)
