@@ -1240,6 +1240,10 @@ def _write_xlsx(path: Path, rows, skipped, titles, meta) -> Path:
     def cell(ws, value, fill=None, font=None, align=None):
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+            if fill is None and font is None and align is None and not value.startswith("="):
+                return value  # a plain value costs the writer less than a cell object
+        elif fill is None and font is None and align is None:
+            return value
         c = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith("="):
             c.data_type = "s"  # text, never a formula
