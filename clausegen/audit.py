@@ -435,8 +435,10 @@ class Cache:
             pass
 
 
-def hash_entries(entries: list[FileEntry], cache: Cache, max_bytes: int) -> None:
-    """Fill in each entry's sha256 (reusing the stat cache) or its pre-review error."""
+def hash_entries(entries: list[FileEntry], cache: Cache, max_bytes: int,
+                 before_hashing: Callable[[], None] | None = None) -> None:
+    """Fill in each entry's sha256 (reusing the stat cache) or its pre-review error; call before_hashing first
+    when some file is new or changed."""
     known = cache.known_hashes()
     todo = []
     for entry in entries:
@@ -450,6 +452,8 @@ def hash_entries(entries: list[FileEntry], cache: Cache, max_bytes: int) -> None
                 entry.sha256 = hit[1]
             else:
                 todo.append(entry)
+    if todo and before_hashing is not None:
+        before_hashing()
     if len(todo) > 32:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -953,7 +957,8 @@ def run_audit(folder, outdir, library, jobs: int | None = None, required: set[st
     try:
         entries, skipped = discover(folder, exclude=[outdir])
         summary.files, summary.skipped = len(entries), skipped
-        hash_entries(entries, cache, max_bytes)
+        # new or changed files will need the reviewer: the fork server warms it up while they are hashed
+        hash_entries(entries, cache, max_bytes, before_hashing=lambda: _start_forkserver(engine, library))
         groups: dict[tuple[str, str], list[FileEntry]] = {}
         for entry in entries:
             if not entry.error:
@@ -980,7 +985,7 @@ def run_audit(folder, outdir, library, jobs: int | None = None, required: set[st
         pool = None
         try:
             if tasks:
-                _start_forkserver(engine, library)  # the server warms the reviewer while we load the library
+                _start_forkserver(engine, library)  # unless started above: it warms up while this process loads the library
                 loaded = _loaded(library)
                 cache.remember_library_info(keyspace[0], library_info(loaded))
                 _prewarm_reports()
