@@ -612,10 +612,17 @@ class PhraseTable:
         return hits
 
 
-def token_columns(tokens, attrs: list[int]) -> dict[int, list[int]]:
-    """Return each attribute's values for the tokens of a Doc, as lists of ints (one numpy call, no Token objects)."""
-    return dict(zip(attrs, tokens.to_array(list(attrs)).T.tolist())) if len(attrs) > 1 else \
-        {attrs[0]: tokens.to_array(attrs[0]).tolist()} if attrs else {}
+class Columns(dict):
+    """A passage's token attributes (attribute id -> one int per token), read from its Doc when first asked for:
+    no Token object per token. NORM and LOWER, which every passage needs, come in one call."""
+
+    def __init__(self, tokens):
+        super().__init__(zip((NORM, LOWER), tokens.to_array([NORM, LOWER]).T.tolist()))
+        self.tokens = tokens
+
+    def __missing__(self, attr: int) -> list[int]:
+        values = self[attr] = self.tokens.to_array(attr).tolist()
+        return values
 
 
 class TokenPattern:
@@ -638,7 +645,6 @@ class TokenPattern:
         self.lead: int | None = 0
         for _, _, most in elements[:self.first or 0]:
             self.lead = None if most is None or self.lead is None else self.lead + most
-        self.attrs = {attr for tests, _, _ in elements for attr, _, _ in tests}
 
     @classmethod
     def compile(cls, pattern: list[dict], strings, ids: dict[str, int]) -> "TokenPattern | None":
@@ -688,7 +694,7 @@ class TokenPattern:
         most = int(match.group(3)) if match.group(3) else None
         return (fewest, most) if most is None or fewest <= most else (None, None)
 
-    def _holds(self, tests: tuple, i: int, columns: dict[int, list[int]]) -> bool:
+    def _holds(self, tests: tuple, i: int, columns: Columns) -> bool:
         """Return whether token i passes every test of one element."""
         for attr, kind, value in tests:
             got = columns[attr][i]
@@ -710,9 +716,9 @@ class TokenPattern:
                     return False
         return True
 
-    def __call__(self, tokens, columns: dict[int, list[int]]) -> list[tuple[int, int]]:
-        """Return (start, end) of every match in a passage (a Doc), given its attribute columns."""
-        holds, elements, length = self._holds, self.elements, len(tokens)
+    def __call__(self, columns: Columns) -> list[tuple[int, int]]:
+        """Return (start, end) of every match in a passage, given its columns."""
+        holds, elements, length = self._holds, self.elements, len(columns.tokens)
         if self.first is None:
             starts: Any = range(length)
         else:
@@ -750,11 +756,10 @@ class MatcherPattern:
 
     def __init__(self, matcher):
         self.matcher = matcher
-        self.attrs: set[int] = set()
 
-    def __call__(self, tokens, columns: dict[int, list[int]]) -> list[tuple[int, int]]:
-        """Return (start, end) of every match in a passage (a Doc)."""
-        return [(s, e) for _, s, e in self.matcher(tokens)]
+    def __call__(self, columns: Columns) -> list[tuple[int, int]]:
+        """Return (start, end) of every match in a passage, given its columns."""
+        return [(s, e) for _, s, e in self.matcher(columns.tokens)]
 
 
 def contract_english():
@@ -785,6 +790,7 @@ class Detector:
         LOWER, NORM = attrs.LOWER, attrs.NORM
         self.lexicon = load_lexicon(library.root)
         self.nlp = contract_english()
+        self._words: dict[str, tuple[str, ...]] = {}
         self._trim_lexeme_attributes(library, attrs)
         self.vocab = self.nlp.vocab
         self.surface: dict[str, set[str]] = {}  # norm -> surface forms (lowercase)
@@ -815,7 +821,6 @@ class Detector:
         self.common = {str(w).lower() for w in self.lexicon.get("common_words") or []}
         self._Matcher = Matcher
         self._attr_ids = attrs.IDS
-        self.column_attrs = {NORM, LOWER}  # the token attributes analyse_all reads as columns of hashes
         for cue in self.lexicon.get("cues") or []:
             self._add("", cue["label"], str(cue["id"]), cue["pattern"])
         self.rules: dict[str, Rules] = {}
@@ -936,8 +941,12 @@ class Detector:
     # -- building -------------------------------------------------------------------------------------------
 
     def words(self, text: str) -> tuple[str, ...]:
-        """Return the lowercase spaCy tokens of a short text."""
-        return tuple(t.lower_ for t in self.nlp.make_doc(str(text)))
+        """Return the lowercase spaCy tokens of a short text (party terms recur from document to document)."""
+        text = str(text)
+        found = self._words.get(text)
+        if found is None:
+            found = self._words[text] = tuple(t.lower_ for t in self.nlp.make_doc(text))
+        return found
 
     def _add(self, owner: str, label: str, rule_id: str, pattern: Any) -> None:
         """Add one pattern (a safeguard feature when owner is a safeguard id, else a lexicon cue)."""
@@ -970,7 +979,6 @@ class Detector:
                 matcher.add(f"{number}", [pattern])
                 compiled = MatcherPattern(matcher)
             self.gap_matchers[number] = compiled
-            self.column_attrs |= compiled.attrs
         anchor = max(required, key=lambda s: (not (s & self.common), -len(s), max(len(w) for w in s))) \
             if required else None
         self.others.append([r for r in required if r is not anchor])  # what the anchor word does not prove
@@ -1016,7 +1024,7 @@ class Detector:
 
     # -- parties ---------------------------------------------------------------------------------------------
 
-    def find_parties(self, text: str) -> Parties:
+    def find_parties(self, text: str, lowered: str | None = None) -> Parties:
         """Return the parties: defined terms of the preamble and definitions, with supplier/recipient roles.
 
         A parenthesised quoted term in the preamble ('(the "Licensee")', '("Accuray")', '("you")') names a party
@@ -1024,7 +1032,7 @@ class Detector:
         Inc. or "a Delaware corporation"). Names get their role from a definition ('"Distributor" means
         Siemens'), from the verbs that follow them ("Accuray hereby grants"), or by elimination."""
         head = self.preamble(text)
-        lowered = text.lower()
+        lowered = text.lower() if lowered is None else lowered
         roles: dict[str, str] = {}
         names: list[str] = []
         how: list[str] = []
@@ -1081,7 +1089,7 @@ class Detector:
                 how.append(f"{name} by its verbs")
         present = {r for t, r in roles.items() if t not in self.pronouns}
         if "supplier" not in present:  # vendor paper: the company named at the head is the supplier
-            vendor = self._title_name(text)
+            vendor = self._title_name(text, lowered)
             if vendor and vendor not in roles and (not names or vendor in names):
                 roles[vendor] = "supplier"
                 how.append(f"{vendor} names the document")
@@ -1166,10 +1174,9 @@ class Detector:
         low = " ".join(name.lower().split())
         return low in self.role_words or low in self.pronouns or low.split()[0] in self.pronouns
 
-    def _title_name(self, text: str) -> str:
+    def _title_name(self, text: str, lowered: str) -> str:
         """Return the company name at the head of a vendor's document ("GitLab", "OpenAI"): a word of the first
         lines that recurs as a proper noun (capitalised far more often than not)."""
-        lowered = text.lower()
         aligned = len(lowered) == len(text)  # lower() kept every offset
         for word in TITLE_NAME_RE.findall(text[:400]):
             low = word.lower()
@@ -1472,18 +1479,17 @@ class Detector:
                     index, defined) -> dict[int, Analysis]:
         """Tokenize the chosen passages and run the matchers; return their analyses."""
         analyses: dict[int, Analysis] = {}
-        attrs = sorted(self.column_attrs)
         for i in chosen:
             unit, bag = units[i], words_of[i]
             tokens = self.nlp.make_doc(text[unit.start:unit.end])
-            columns = token_columns(tokens, attrs)
+            columns = Columns(tokens)
             hits = self.phrases(columns[NORM])
             gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
                     and all(not r.isdisjoint(bag.words) for r in self.requirements[n])}
             for word in bag.words & self.gap_words:
                 gaps.update(n for n in self.gap_index[word] if self.could_match(n, bag))
             for number in gaps:
-                hits.extend((number, s, e) for s, e in self.gap_matchers[number](tokens, columns))
+                hits.extend((number, s, e) for s, e in self.gap_matchers[number](columns))
             analyses[i] = self._analysis(tokens, columns[LOWER], hits, index, defined)
         return analyses
 
@@ -1556,7 +1562,7 @@ class Detector:
         text, sections = doc.text, doc.sections
         low = text.lower()
         spaced = runs_text(low)
-        parties = self.given_parties(roles) if roles else self.find_parties(text)
+        parties = self.given_parties(roles) if roles else self.find_parties(text, low)
         index = self.parties_index(parties)
         leads = self.section_leads(doc)
         recitals = self.recital_span(text)

@@ -8,7 +8,7 @@ import copy
 import pytest
 import yaml
 
-from clausegen.detect import (PhraseTable, TokenPattern, detect_text, get_detector, phrase_slots, token_columns,
+from clausegen.detect import (Columns, PhraseTable, TokenPattern, detect_text, get_detector, phrase_slots,
                               validate_detection)
 from clausegen.library import Yaml12Loader
 from clausegen.model import SAFEGUARD_IDS, Document, Section
@@ -312,7 +312,7 @@ def test_token_pattern_finds_what_spacy_matcher_finds(number):
     for _ in range(400):
         doc = nlp.make_doc(" ".join(rng.choice(GAP_WORDS) for _ in range(rng.randint(0, 14))))
         expected = sorted((s, e) for _, s, e in reference(doc))
-        got = compiled(doc, token_columns(doc, sorted(compiled.attrs)))
+        got = compiled(Columns(doc))
         assert sorted(got) == expected, doc.text
         assert len(set(got)) == len(got)  # each match once
         found += bool(expected)
@@ -343,14 +343,14 @@ def test_library_gap_patterns_match_as_spacy_matcher_does_on_the_samples(library
     for number, compiled in patterns.items():
         references[number] = Matcher(detector.vocab)
         references[number].add("p", [compiled.source])
-    attrs, compared = sorted(detector.column_attrs), 0
+    compared = 0
     for path in sorted((REPO / "contract_samples" / "contracts").glob("*.txt")):
         for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
             doc = detector.nlp.make_doc(paragraph)
-            columns = token_columns(doc, attrs)
+            columns = Columns(doc)
             for number, compiled in patterns.items():
                 expected = sorted((s, e) for _, s, e in references[number](doc))
-                assert sorted(compiled(doc, columns)) == expected, (path.name, number, paragraph[:80])
+                assert sorted(compiled(columns)) == expected, (path.name, number, paragraph[:80])
                 compared += bool(expected)
     assert compared > 50
 
