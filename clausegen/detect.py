@@ -635,6 +635,7 @@ class TokenPattern:
 
     FLAGS = ("IS_ALPHA", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "LIKE_NUM")
     ATTRS = ("NORM", "LOWER", "ORTH") + FLAGS
+    OPERATORS = {None: (1, 1), "1": (1, 1), "?": (0, 1), "*": (0, None), "+": (1, None)}  # (fewest, most)
 
     def __init__(self, elements: list[tuple[tuple, int, int | None]], strings, source: list[dict]):
         self.source = source  # the pattern as written (after lemmatising)
@@ -666,13 +667,15 @@ class TokenPattern:
                     tests.append((ids[key], "eq", int(value)))
                 elif isinstance(value, str):
                     tests.append((ids[key], "eq", strings.add(value)))
-                elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"} \
-                        and isinstance(next(iter(value.values())), list) \
-                        and all(isinstance(v, str) for v in next(iter(value.values()))):
-                    kind, words = next(iter(value.items()))
-                    tests.append((ids[key], kind.lower(), frozenset(strings.add(v) for v in words)))
-                elif isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str):
-                    tests.append((ids[key], "regex", (re.compile(value["REGEX"]), {})))
+                elif isinstance(value, dict) and len(value) == 1:
+                    ((kind, operand),) = value.items()
+                    if kind in ("IN", "NOT_IN") and isinstance(operand, list) \
+                            and all(isinstance(v, str) for v in operand):
+                        tests.append((ids[key], kind.lower(), frozenset(strings.add(v) for v in operand)))
+                    elif kind == "REGEX" and isinstance(operand, str):
+                        tests.append((ids[key], "regex", (re.compile(operand), {})))
+                    else:
+                        return None
                 else:
                     return None
             elements.append((tuple(tests), fewest, most))
@@ -681,11 +684,11 @@ class TokenPattern:
     @staticmethod
     def _repeats(op: Any) -> tuple[int | None, int | None]:
         """Return (fewest, most) repeats of a token for an OP, as spaCy reads it; (None, None) if unknown."""
-        if op is None or op == "1":
-            return 1, 1
-        if op in ("?", "*", "+"):
-            return {"?": (0, 1), "*": (0, None), "+": (1, None)}[op]
-        match = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op) if isinstance(op, str) else None
+        if op is not None and not isinstance(op, str):
+            return None, None
+        if op in TokenPattern.OPERATORS:
+            return TokenPattern.OPERATORS[op]
+        match = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
         if not match or not (match.group(1) or match.group(3)):
             return None, None
         fewest = int(match.group(1) or 0)
