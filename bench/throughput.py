@@ -86,32 +86,39 @@ def cli_rerun(corpus: Path, outdir: Path, jobs: int | None) -> tuple[float, str]
     return elapsed, done.stdout
 
 
-def profile_review(paths: list[Path], library, every: int) -> None:
-    """Profile review_bytes in this process on every `every`-th file (pyinstrument if installed, else cProfile)."""
+def profile_review(paths: list[Path], library, every: int, profiler: str = "auto") -> None:
+    """Profile review_bytes in this process on every `every`-th file: with pyinstrument if installed, else cProfile
+    (profiler "auto"), with cProfile, or with none (to run this under a sampling profiler such as py-spy)."""
     from clausegen.review import review_bytes
 
     review_bytes(b"This Agreement is made between the Supplier and the Customer.", "warmup.txt", library)
     sample = [(p.read_bytes(), p.name) for p in paths[::every]]
+
+    def review_sample() -> None:
+        for data, name in sample:
+            review_bytes(data, name, library)
+
+    if profiler == "auto":
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            profiler = "cprofile"
     started = time.perf_counter()
-    try:
-        from pyinstrument import Profiler
-    except ImportError:
+    if profiler == "none":
+        review_sample()
+    elif profiler == "cprofile":
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for data, name in sample:
-            review_bytes(data, name, library)
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        profile = cProfile.Profile()
+        profile.runcall(review_sample)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
     else:
-        profiler = Profiler(interval=0.002)
-        profiler.start()
-        for data, name in sample:
-            review_bytes(data, name, library)
-        profiler.stop()
-        print(profiler.output_text(unicode=False, color=False))
+        sampler = Profiler(interval=0.002)
+        sampler.start()
+        review_sample()
+        sampler.stop()
+        print(sampler.output_text(unicode=False, color=False))
     elapsed = time.perf_counter() - started
     print(f"profiled {len(sample)} files ({sum(len(d) for d, _ in sample) / 1e6:.1f} MB) in one process: "
           f"{elapsed / max(1, len(sample)):.3f} s per file")
@@ -125,6 +132,8 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     parser.add_argument("--profile", type=int, metavar="K", default=0,
                         help="only profile the reviewer in one process on every K-th file, then stop")
+    parser.add_argument("--profiler", choices=("auto", "cprofile", "none"), default="auto",
+                        help="with --profile: pyinstrument if installed (auto), cProfile, or none (for py-spy)")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         parser.error(f"{args.corpus}: not a folder")
@@ -135,7 +144,7 @@ def main() -> int:
     library = load_library()
     paths = contract_files(args.corpus)
     if args.profile:
-        profile_review(paths, library, args.profile)
+        profile_review(paths, library, args.profile, args.profiler)
         return 0
     size = sum(p.stat().st_size for p in paths)
     regex_scan(paths)  # warm the page cache so that neither side pays for the disk
