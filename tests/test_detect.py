@@ -319,6 +319,45 @@ def test_token_pattern_finds_what_spacy_matcher_finds(number):
     assert found > 20  # the random texts do exercise the pattern
 
 
+def random_token_spec(rng) -> dict:
+    """Return a random token spec over GAP_WORDS: an attribute test (or none) and maybe an operator."""
+    attribute = rng.choice(["NORM", "ORTH", "LOWER"])
+    spec = rng.choice([
+        {},
+        {attribute: rng.choice(GAP_WORDS)},
+        {attribute: {"IN": rng.sample(GAP_WORDS, rng.randint(1, 4))}},
+        {attribute: {"NOT_IN": rng.sample(GAP_WORDS, rng.randint(1, 3))}},
+        {"LOWER": {"REGEX": rng.choice(["^e", "x", "^[ab]$", "."])}},
+        {rng.choice(["IS_TITLE", "IS_PUNCT"]): rng.choice([True, False])},
+        {"NORM": rng.choice(GAP_WORDS), "IS_TITLE": rng.choice([True, False])},
+    ])
+    operator = rng.choice([None, None, None, "?", "*", "+", "{2}", "{0,2}", "{1,3}", "{,2}", "{2,}"])
+    return {**spec, "OP": operator} if operator else spec
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_token_pattern_finds_what_spacy_matcher_finds_for_random_patterns(seed):
+    import random
+
+    import spacy
+    from spacy import attrs
+    from spacy.matcher import Matcher
+
+    nlp, rng, found = spacy.blank("en"), random.Random(seed), 0
+    for _ in range(100):
+        pattern = [random_token_spec(rng) for _ in range(rng.randint(1, 5))]
+        compiled = TokenPattern.compile(pattern, nlp.vocab.strings, attrs.IDS)
+        assert compiled is not None, pattern
+        reference = Matcher(nlp.vocab)
+        reference.add("p", [pattern])
+        for _ in range(20):
+            doc = nlp.make_doc(" ".join(rng.choice(GAP_WORDS) for _ in range(rng.randint(0, 10))))
+            expected = sorted((s, e) for _, s, e in reference(doc))
+            assert sorted(compiled(Columns(doc))) == expected, (pattern, doc.text)
+            found += bool(expected)
+    assert found > 300
+
+
 @pytest.mark.parametrize("pattern", [
     [{"NORM": "a"}, {"NORM": "b", "OP": "!"}],  # negation
     [{"LEMMA": "be"}],  # an attribute the blank pipeline does not set
