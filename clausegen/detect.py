@@ -301,19 +301,30 @@ def pattern_anchors(pattern: list) -> tuple[list[list[str]], list[str]]:
     return words, regexes
 
 
-def spec_most(spec: dict) -> int | None:
-    """Return the most tokens a token spec can take (None: no limit)."""
-    op = spec.get("OP")
-    if op in (None, "?", "!"):
-        return 1
-    if op in ("*", "+"):
-        return None
-    match = re.match(r"^\{(\d*)(,?)(\d*)\}$", str(op))
-    if not match:
-        return None
+OPERATORS = {None: (1, 1), "1": (1, 1), "?": (0, 1), "*": (0, None), "+": (1, None)}  # OP -> (fewest, most)
+
+
+def op_repeats(op: Any) -> tuple[int | None, int | None]:
+    """Return (fewest, most) repeats of a token for a spaCy OP, most None for no limit; (None, None) for an OP
+    that is no repeat count ("!") or is malformed."""
+    if op is not None and not isinstance(op, str):
+        return None, None
+    if op in OPERATORS:
+        return OPERATORS[op]
+    match = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
+    if not match or not (match.group(1) or match.group(3)):
+        return None, None
+    fewest = int(match.group(1) or 0)
     if not match.group(2):
-        return int(match.group(1) or 0)
-    return int(match.group(3)) if match.group(3) else None
+        return fewest, fewest
+    most = int(match.group(3)) if match.group(3) else None
+    return (fewest, most) if most is None or fewest <= most else (None, None)
+
+
+def spec_most(spec: dict) -> int | None:
+    """Return the most tokens a token spec can take (None: no limit, or an OP not understood)."""
+    op = spec.get("OP")
+    return 1 if op == "!" else op_repeats(op)[1]
 
 
 def pattern_shape(pattern: list, surface: dict[str, set[str]]) -> tuple[list[tuple[frozenset, frozenset]],
@@ -461,7 +472,6 @@ class Bag:
                 at = joined.find(needle, at + 1)
             self._where[word] = found
         return found
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -635,7 +645,6 @@ class TokenPattern:
 
     FLAGS = ("IS_ALPHA", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "LIKE_NUM")
     ATTRS = ("NORM", "LOWER", "ORTH") + FLAGS
-    OPERATORS = {None: (1, 1), "1": (1, 1), "?": (0, 1), "*": (0, None), "+": (1, None)}  # (fewest, most)
 
     def __init__(self, elements: list[tuple[tuple, int, int | None]], strings, source: list[dict]):
         self.source = source  # the pattern as written (after lemmatising)
@@ -652,7 +661,7 @@ class TokenPattern:
         """Return the pattern ready to match, or None when it uses something this class does not read."""
         elements = []
         for spec in pattern:
-            fewest, most = cls._repeats(spec.get("OP"))
+            fewest, most = op_repeats(spec.get("OP"))
             if fewest is None:
                 return None
             tests = []
@@ -680,22 +689,6 @@ class TokenPattern:
                     return None
             elements.append((tuple(tests), fewest, most))
         return cls(elements, strings, pattern) if elements else None
-
-    @staticmethod
-    def _repeats(op: Any) -> tuple[int | None, int | None]:
-        """Return (fewest, most) repeats of a token for an OP, as spaCy reads it; (None, None) if unknown."""
-        if op is not None and not isinstance(op, str):
-            return None, None
-        if op in TokenPattern.OPERATORS:
-            return TokenPattern.OPERATORS[op]
-        match = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
-        if not match or not (match.group(1) or match.group(3)):
-            return None, None
-        fewest = int(match.group(1) or 0)
-        if not match.group(2):
-            return fewest, fewest
-        most = int(match.group(3)) if match.group(3) else None
-        return (fewest, most) if most is None or fewest <= most else (None, None)
 
     def _holds(self, tests: tuple, i: int, columns: Columns) -> bool:
         """Return whether token i passes every test of one element."""
@@ -976,12 +969,12 @@ class Detector:
         if slots is not None:
             self.phrases.add(number, slots)
         else:
-            compiled = TokenPattern.compile(pattern, self.vocab.strings, self._attr_ids)
-            if compiled is None:
+            gap = TokenPattern.compile(pattern, self.vocab.strings, self._attr_ids)
+            if gap is None:
                 matcher = self._Matcher(self.vocab)
                 matcher.add(f"{number}", [pattern])
-                compiled = MatcherPattern(matcher)
-            self.gap_matchers[number] = compiled
+                gap = MatcherPattern(matcher)
+            self.gap_matchers[number] = gap
         anchor = max(required, key=lambda s: (not (s & self.common), -len(s), max(len(w) for w in s))) \
             if required else None
         self.others.append([r for r in required if r is not anchor])  # what the anchor word does not prove
@@ -1572,25 +1565,27 @@ class Detector:
 
         regex_anchors = [(regex, number) for regex, number in self.regex_anchors if regex.search(low)]
 
-        def possible_at(bag: Bag, start: int, end: int, allowed: int) -> int:
-            found = self.possible(bag, allowed) if not bag.words.isdisjoint(self.feature_words) else 0
+        def regex_labels(bag: Bag, start: int, end: int) -> int:
+            """Return the labels of the patterns anchored by a REGEX that text[start:end] holds."""
+            found = 0
             for regex, number in regex_anchors:
                 if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
                     found |= self.number_bit[number]
             return found
 
-        section_bags: dict[int, Bag] = {}
+        def possible_at(bag: Bag, start: int, end: int, allowed: int) -> int:
+            found = self.possible(bag, allowed) if not bag.words.isdisjoint(self.feature_words) else 0
+            return found | regex_labels(bag, start, end)
+
         sketches: dict[int, Sketch] = {}
 
         def sketch_of(j: int) -> Sketch:
             if j not in sketches:
                 start, end = sections[j].start, sections[j].end
-                section_bags[j] = bag = Bag(spaced[start:end].split())
-                sketches[j] = found = self.sketch(bag)
-                for regex, number in regex_anchors:
-                    if regex.search(low, start, end) and all(not r.isdisjoint(bag.words) for r in self.requirements[number]):
-                        found.rough |= self.number_bit[number]
-                        found.sure |= self.number_bit[number]
+                sketches[j] = found = self.sketch(Bag(spaced[start:end].split()))
+                regex_found = regex_labels(found.bag, start, end)
+                found.rough |= regex_found
+                found.sure |= regex_found
             return sketches[j]
 
         # 1. sections that can complete some combination (with the section that introduces them): first by their
@@ -1637,8 +1632,8 @@ class Detector:
             return done[1]
 
         for j, (first, last) in ranges.items():  # a section that is one passage: its words are already known
-            if last - first == 1 and j in section_bags:
-                words_of[first] = section_bags[j]
+            if last - first == 1 and j in sketches:
+                words_of[first] = sketches[j].bag
 
         reach: dict[int, dict[str, tuple[str, set[str]]]] = {}
         feature_bits = ~self.cue_bits

@@ -165,7 +165,6 @@ def add_plain_text(paragraph: DocxParagraph, text: str) -> None:
         paragraph.add_run(text[position:])
 
 
-
 def defined_terms(text: str) -> list[str]:
     """Return the terms that text sets in bold as definitions."""
     return DEFINED_TERM.findall(xml_text(text))

@@ -792,7 +792,7 @@ def _defuse_html(source: str) -> str:
             last[key] = match.start()
     out: list[str] = []
     done = 0
-    for match in _HTML_OPENER_RE.finditer(source, 0, last_gt + 1 if last_gt >= 0 else 0):
+    for match in _HTML_OPENER_RE.finditer(source):
         i, opener = match.start(), match.group()
         if opener == "<!--":
             closed = last["comment"] >= i + 4
@@ -806,18 +806,11 @@ def _defuse_html(source: str) -> str:
             else:
                 closed = False
         else:
-            closed = True  # the search stops at the last ">": this construct has one after it
+            closed = i < last_gt  # a tag is closed by any ">" after it; past the last one nothing can close
         if not closed:
             out.append(source[done:i])
             out.append("&lt;")
             done = i + 1
-    # Past the last ">" nothing can close: every opener there is text.
-    tail_start = last_gt + 1 if last_gt >= 0 else 0
-    for match in _HTML_OPENER_RE.finditer(source, tail_start):
-        i = match.start()
-        out.append(source[done:i])
-        out.append("&lt;")
-        done = i + 1
     if out:
         out.append(source[done:])
         source = "".join(out)

@@ -22,9 +22,9 @@ Only contracts that resell or distribute require reseller_due_diligence; a plain
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
-from typing import Any
 
 from clausegen.model import SAFEGUARD_IDS, Document, Finding, Review
 
@@ -49,32 +49,24 @@ TITLE_CHARS = 600  # the title: the first lines
 PREAMBLE_CHARS = 3000  # the preamble: where "This Distribution Agreement is made ..." sits
 
 
-_DOC_TYPE_RES: dict[int, tuple[Any, re.Pattern, dict[str, str]]] = {}
-
-
-def doc_type_regex(library) -> tuple[re.Pattern, dict[str, str]]:
-    """Return one regex for every doc-type phrase of the lexicon (in table order) and the type of each phrase,
-    compiled once per detector."""
-    from clausegen.detect import get_detector
-
-    detector = get_detector(library)
-    cached = _DOC_TYPE_RES.get(id(detector))
-    if cached is None or cached[0] is not detector:
-        kinds: dict[str, str] = {}
-        for entry in detector.lexicon.get("doc_types") or []:
-            for phrase in entry.get("phrases") or []:
-                kinds.setdefault(str(phrase).lower(), entry.get("type"))
-        alternatives = "|".join(re.escape(phrase) for phrase in kinds) or "(?!)"
-        cached = (detector, re.compile(r"(?<![a-z])(" + alternatives + r")(?![a-z])"), kinds)
-        _DOC_TYPE_RES.clear()
-        _DOC_TYPE_RES[id(detector)] = cached
-    return cached[1], cached[2]
+@functools.lru_cache(maxsize=1)
+def doc_type_table(detector) -> tuple[re.Pattern, dict[str, str]]:
+    """Return one regex for every doc-type phrase of a detector's lexicon (in table order) and the type of each
+    phrase (built once per detector)."""
+    kinds: dict[str, str] = {}
+    for entry in detector.lexicon.get("doc_types") or []:
+        for phrase in entry.get("phrases") or []:
+            kinds.setdefault(str(phrase).lower(), entry.get("type"))
+    alternatives = "|".join(re.escape(phrase) for phrase in kinds) or "(?!)"
+    return re.compile(r"(?<![a-z])(" + alternatives + r")(?![a-z])"), kinds
 
 
 def detect_doc_type(doc: Document, library) -> str:
     """Return the document type from its title, else its preamble (phrases from the lexicon's `doc_types`; the
     earliest phrase wins, the first in the table at the same place)."""
-    regex, kinds = doc_type_regex(library)
+    from clausegen.detect import get_detector
+
+    regex, kinds = doc_type_table(get_detector(library))
     text = doc.text
     for limit in (TITLE_CHARS, PREAMBLE_CHARS):
         head = " ".join(text[:limit].lower().split())
