@@ -496,6 +496,7 @@ class _Task:
     name: str
     fmt: str
     sha256: str
+    size: int = 0  # bytes when hashed: the progress display's measure of work
 
 
 def _read_file(path: str, max_bytes: int) -> bytes:
@@ -773,9 +774,18 @@ class _Pool:
 # Progress: a rich bar on a terminal, plain periodic lines otherwise (stderr)
 # ---------------------------------------------------------------------------------------------------------------
 
+# Reviewing time grows with a file's size plus a fixed cost per file (about 8 KB of text's worth, measured on
+# CUAD); the ETA counts work in these units because the largest files go first and a count of files would
+# overstate the time left several times over at the start.
+FILE_WORK_BYTES = 8192
+
+
 class _Progress:
-    def __init__(self, total: int, cached: int, jobs: int, mode: bool | None):
+    def __init__(self, sizes: list[int], cached: int, jobs: int, mode: bool | None):
+        total = len(sizes)
         self.total, self.done, self.started = total, 0, time.monotonic()
+        self.work_total = sum(sizes) + FILE_WORK_BYTES * total
+        self.work_done = 0
         self.first_ready: float | None = None
         self.interval = float(os.environ.get("CLAUSEGEN_PROGRESS_SECONDS", "5"))
         self.last_line = self.started
@@ -790,14 +800,14 @@ class _Progress:
             return
         if tty:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("[bold]reviewing[/]"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
+            # the bar and the ETA follow the work (see FILE_WORK_BYTES), the counter and rate follow files
+            self.bar = Progress(TextColumn("[bold]reviewing[/]"), BarColumn(), TextColumn("{task.fields[files]}"),
+                                TextColumn("{task.fields[rate]}"), TextColumn("ETA {task.fields[eta]}"),
                                 TextColumn("elapsed"), TimeElapsedColumn(),
                                 console=Console(stderr=True), auto_refresh=False, transient=False)
-            self.task = self.bar.add_task("review", total=total, rate="")
+            self.task = self.bar.add_task("review", total=self.work_total, files=f"0/{total}", rate="", eta="-:--:--")
             self.bar.start()
         else:
             print(f"audit: {total} file{'s' if total != 1 else ''} to review ({cached} from cache), "
@@ -809,31 +819,41 @@ class _Progress:
             self.first_ready = time.monotonic()
 
     def rate(self) -> float:
+        """Return the files reviewed per second since the first worker was ready."""
         if self.first_ready is None:
             return 0.0
         elapsed = time.monotonic() - self.first_ready
         return self.done / elapsed if elapsed > 0 else 0.0
 
-    def advance(self) -> None:
+    def eta(self) -> float | None:
+        """Return the seconds left at the rate of work so far, or None before there is a rate."""
+        if self.first_ready is None or not self.work_done:
+            return None
+        elapsed = time.monotonic() - self.first_ready
+        return (self.work_total - self.work_done) * elapsed / self.work_done
+
+    def advance(self, size: int) -> None:
         self.done += 1
+        self.work_done += size + FILE_WORK_BYTES
 
     def tick(self, force: bool = False) -> None:
         if not self.enabled or self.total == 0:
             return
         now = time.monotonic()
-        rate = self.rate()
+        rate, eta = self.rate(), self.eta()
         if self.bar is not None:
             if force or now - self.last_refresh >= 0.1:
                 text = "starting workers" if self.first_ready is None else f"{rate:.1f} files/s"
-                self.bar.update(self.task, completed=self.done, rate=text)
+                clock = "-:--:--" if eta is None else f"{int(eta) // 3600}:{int(eta) // 60 % 60:02d}:{int(eta) % 60:02d}"
+                self.bar.update(self.task, completed=self.work_done, files=f"{self.done}/{self.total}", rate=text,
+                                eta=clock)
                 self.bar.refresh()
                 self.last_refresh = now
         elif force or now - self.last_line >= self.interval:
             if self.first_ready is None:
                 print(f"audit: starting workers ({now - self.started:.0f} s)", file=sys.stderr, flush=True)
             else:
-                eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-                eta_text = f"ETA {eta:.0f} s" if eta == eta else "ETA unknown"
+                eta_text = "ETA unknown" if eta is None else f"ETA {eta:.0f} s"
                 print(f"audit: {self.done}/{self.total} files reviewed ({rate:.1f} files/s, {eta_text})",
                       file=sys.stderr, flush=True)
             self.last_line = now
@@ -965,20 +985,20 @@ def run_audit(folder, outdir, library, jobs: int | None = None, required: set[st
                 groups.setdefault((entry.sha256, entry.fmt), []).append(entry)
         done = cache.done(keyspace)
         # largest files first: the workers then finish together instead of one reviewing a big file alone at the end
-        tasks = [_Task(i, members[0].path, members[0].rel, fmt, sha)
+        tasks = [_Task(i, members[0].path, members[0].rel, fmt, sha, members[0].size)
                  for i, ((sha, fmt), members) in enumerate(sorted(groups.items(),
                                                                   key=lambda kv: (-kv[1][0].size, kv[1][0].rel)))
                  if (sha, fmt) not in done]
         summary.cached = len(groups) - len(tasks)
         jobs = summary.jobs = min(jobs, len(tasks)) or jobs
-        bar = _Progress(len(tasks), summary.cached, jobs, progress)
+        bar = _Progress([task.size for task in tasks], summary.cached, jobs, progress)
 
         def on_result(task, sha, review_json, error, transient, seconds):
             cache.put(sha, task.fmt, keyspace, review_json, error, transient, seconds)
             if sha != task.sha256:  # the file changed between hashing and reviewing: store both ways
                 cache.put(task.sha256, task.fmt, keyspace, review_json, error, True, seconds)
             summary.reviewed += 1
-            bar.advance()
+            bar.advance(task.size)
             bar.tick()
 
         review_began = time.monotonic()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from clausegen.audit import (CSV_COLUMNS, OUTPUTS, SkippedFile, discover, error_review, audit_document,
-                             run_audit)
+from clausegen.audit import (CSV_COLUMNS, FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
+                             audit_document, run_audit)
 from clausegen.errors import ClausegenError
 from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
@@ -433,6 +433,24 @@ def test_progress_lines_when_not_a_terminal(tmp_path, library, capsys, monkeypat
     assert re.search(r"audit: \d+/40 files reviewed \([\d.]+ files/s, ETA", err)
     assert "audit: 40/40 files reviewed" in err
     assert "\x1b[" not in err  # no terminal control codes in a log
+
+
+@pytest.mark.parametrize("sizes, done, expected", [
+    # largest files first (as the audit orders them): two of 100 KB done in 10 s, ten of 1 KB left; a count of
+    # files would say 50 s, the work (bytes plus FILE_WORK_BYTES a file) says about 4 s
+    ([100_000] * 2 + [1_000] * 10, 2, 10 * (1_000 + FILE_WORK_BYTES) / (2 * (100_000 + FILE_WORK_BYTES)) * 10),
+    ([5_000] * 10, 5, 10.0),  # equal sizes: the same as counting files
+    ([5_000] * 10, 10, 0.0),
+])
+def test_progress_eta_follows_work_not_file_count(sizes, done, expected):
+    progress = _Progress(sizes, cached=0, jobs=2, mode=False)
+    assert progress.eta() is None  # no worker ready yet
+    progress.begin()
+    progress.first_ready -= 10.0  # as if the first worker had been ready for 10 s
+    for size in sizes[:done]:
+        progress.advance(size)
+    assert progress.eta() == pytest.approx(expected, rel=0.01, abs=0.01)
+    assert progress.rate() == pytest.approx(done / 10.0, rel=0.01)
 
 
 def test_progress_bar_on_a_terminal(tmp_path):
