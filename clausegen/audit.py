@@ -496,7 +496,7 @@ class _Task:
     name: str
     fmt: str
     sha256: str
-    size: int = 0  # bytes when hashed: the progress display's measure of work
+    size: int  # bytes when hashed: the progress display's measure of work
 
 
 def _read_file(path: str, max_bytes: int) -> bytes:
@@ -844,7 +844,8 @@ class _Progress:
         if self.bar is not None:
             if force or now - self.last_refresh >= 0.1:
                 text = "starting workers" if self.first_ready is None else f"{rate:.1f} files/s"
-                clock = "-:--:--" if eta is None else f"{int(eta) // 3600}:{int(eta) // 60 % 60:02d}:{int(eta) % 60:02d}"
+                left = int(eta or 0)
+                clock = "-:--:--" if eta is None else f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
                 self.bar.update(self.task, completed=self.work_done, files=f"{self.done}/{self.total}", rate=text,
                                 eta=clock)
                 self.bar.refresh()
