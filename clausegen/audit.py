@@ -1264,16 +1264,17 @@ def _write_xlsx(path: Path, rows, skipped, titles, meta) -> Path:
     styles: dict[tuple[int, int, int], Any] = {}  # setting a style through openpyxl hashes it: do it once per combination
 
     def cell(ws, value, fill=None, font=None, align=None):
+        formula_like = False
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            if fill is None and font is None and align is None and not value.startswith("="):
-                return value  # a plain value costs the writer less than a cell object
-        elif fill is None and font is None and align is None:
-            return value
+            formula_like = value.startswith("=")
+        styled = fill is not None or font is not None or align is not None
+        if not styled and not formula_like:
+            return value  # a plain value costs the writer less than a cell object
         c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
+        if formula_like:
             c.data_type = "s"  # text, never a formula
-        if fill is not None or font is not None or align is not None:
+        if styled:
             key = (id(fill), id(font), id(align))
             if key in styles:
                 c._style = copy(styles[key])
