@@ -1,6 +1,15 @@
-"""Reviewer accuracy on hand-labelled documents, against a plain keyword baseline, plus recall on CUAD.
+"""Reviewer accuracy on hand-labelled documents, in-sample and held out, against a keyword baseline, plus CUAD.
 
-    .venv/bin/python bench/accuracy.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus [--json]
+    .venv/bin/python bench/accuracy.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus \
+        [--cv K] [--json] [--no-cuad]
+
+Every labelled document is reviewed once; the figures are then computed over several subsets of them:
+- all documents;
+- in-sample vs held-out: bench/heldout.json fixes a held-out split by source (publisher or filing company), chosen
+  before the issue-12 rules were written; rules are written against the in-sample documents only;
+- --cv K: a grouped K-fold over the sources (one publisher's documents stay in one fold). The reviewer's rules are
+  hand-written, so nothing is fitted per fold; the folds show how far the figures move from one set of sources to
+  another (mean, lowest, highest).
 
 Metrics (as ../shared/eval/README.md defines them):
 - found: a safeguard is found when its status is present or partial; precision, recall and F1 of found vs missing per
@@ -8,13 +17,17 @@ Metrics (as ../shared/eval/README.md defines them):
 - present: the same with only `present` counting as positive; the present macro-F1;
 - three-class accuracy: the share of (document, safeguard) pairs whose status equals the label.
 The baseline is one keyword regex per safeguard, `present` when it matches anywhere in the text.
-On CUAD (corpus/cuad/labels.jsonl, field `present`), it also prints the share of contracts with a CUAD "Audit Rights"
-clause where audit_rights is found, and with an "Anti-Assignment" clause where transfer_restriction is found.
+Evidence overlap: over the (document, safeguard) pairs that the label and the reviewer both call found, the share
+whose first quote overlaps one of the labeller's quotes (8 words in a row in common, or one quote inside the other,
+compared case- and whitespace-insensitively).
+On CUAD (corpus/cuad/labels.jsonl, field `present`, all 510 contracts), it prints precision and recall of
+audit_rights found vs "Audit Rights" and of transfer_restriction found vs "Anti-Assignment".
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -45,6 +58,50 @@ BASELINE = {
 }
 AUDIT_CATEGORY = "Audit Rights"
 ASSIGNMENT_CATEGORY = "Anti-Assignment"
+CUAD_MAP = {"audit_rights": AUDIT_CATEGORY, "transfer_restriction": ASSIGNMENT_CATEGORY}
+HELDOUT = REPO / "bench" / "heldout.json"
+OVERLAP_WORDS = 8
+
+
+def source_group(doc: str) -> str:
+    """Return the source a labelled document comes from: its publisher (agreements/) or filing company (cuad/)."""
+    name = doc.split("/")[-1]
+    if doc.startswith("cuad/"):
+        return "cuad:" + re.split(r"_\d|_INC|Inc_|_", name)[0].lower()
+    return "pub:" + name.split("-")[0].split(".")[0].lower()
+
+
+def folds(docs: list[str], k: int) -> list[list[str]]:
+    """Return k folds of documents grouped by source: whole sources, dealt largest first to the smallest fold
+    (ties by a hash of the source name, so the folds are fixed)."""
+    groups: dict[str, list[str]] = {}
+    for doc in docs:
+        groups.setdefault(source_group(doc), []).append(doc)
+    order = sorted(groups, key=lambda g: (-len(groups[g]), hashlib.sha256(g.encode()).hexdigest()))
+    out: list[list[str]] = [[] for _ in range(k)]
+    for group in order:
+        min(out, key=len).extend(groups[group])
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Return the lower-cased words of a quote."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def overlaps(quote: str, gold: list[str]) -> bool:
+    """Return whether a quote shares 8 words in a row with one of the gold quotes, or one lies inside the other."""
+    mine = words(quote)
+    mine_text = " ".join(mine)
+    grams = {tuple(mine[i:i + OVERLAP_WORDS]) for i in range(len(mine) - OVERLAP_WORDS + 1)}
+    for other in gold:
+        theirs = words(other)
+        theirs_text = " ".join(theirs)
+        if mine_text and theirs_text and (mine_text in theirs_text or theirs_text in mine_text):
+            return True
+        if any(tuple(theirs[i:i + OVERLAP_WORDS]) in grams for i in range(len(theirs) - OVERLAP_WORDS + 1)):
+            return True
+    return False
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -87,26 +144,78 @@ def baseline_statuses(text: str) -> dict[str, str]:
             for sid, pattern in BASELINE.items()}
 
 
-def evaluate(labels_path: Path, corpus: Path, library) -> dict:
-    """Review every labelled document; return the reviewer's and the baseline's scores and the errors."""
+def review_all(labels_path: Path, corpus: Path, library) -> list[dict]:
+    """Review every labelled document once; return one row per (document, safeguard) with gold and predicted."""
     from clausegen.review import review_file
 
-    reviewer, baseline, errors = [], [], []
-    started = time.perf_counter()
+    rows = []
     documents = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in documents:
         path = corpus / item["doc"]
         review = review_file(path, library)
-        statuses = {f.safeguard: f.status for f in review.findings}
+        findings = {f.safeguard: f for f in review.findings}
         keyword = baseline_statuses(review_text(path))
         for sid in SAFEGUARD_IDS:
-            gold = item["labels"][sid]["status"]
-            reviewer.append((sid, gold, statuses[sid]))
-            baseline.append((sid, gold, keyword[sid]))
-            if gold != statuses[sid]:
-                errors.append({"doc": item["doc"], "safeguard": sid, "gold": gold, "predicted": statuses[sid]})
-    return {"documents": len(documents), "seconds": round(time.perf_counter() - started, 2),
-            "reviewer": score(reviewer), "baseline": score(baseline), "errors": errors}
+            label = item["labels"][sid]
+            found = findings[sid]
+            rows.append({"doc": item["doc"], "safeguard": sid, "gold": label["status"], "predicted": found.status,
+                         "baseline": keyword[sid], "gold_quotes": label.get("evidence") or [],
+                         "quote": found.evidence[0].text if found.evidence else "",
+                         "doc_type": item.get("doc_type", ""), "predicted_type": review.doc_type})
+    return rows
+
+
+def evidence_overlap(rows: list[dict]) -> dict:
+    """Return how often the first quote overlaps a labeller's quote where both call the safeguard found."""
+    both = [r for r in rows if r["gold"] != "missing" and r["predicted"] != "missing" and r["gold_quotes"]]
+    hits = sum(overlaps(r["quote"], r["gold_quotes"]) for r in both)
+    return {"overlapping": hits, "of": len(both), "share": round(hits / len(both), 3) if both else 1.0}
+
+
+def evaluate_rows(rows: list[dict]) -> dict:
+    """Return the reviewer's and the baseline's scores, the evidence overlap and the errors over some rows."""
+    return {"documents": len({r["doc"] for r in rows}),
+            "reviewer": score([(r["safeguard"], r["gold"], r["predicted"]) for r in rows]),
+            "baseline": score([(r["safeguard"], r["gold"], r["baseline"]) for r in rows]),
+            "evidence": evidence_overlap(rows),
+            "errors": [{k: r[k] for k in ("doc", "safeguard", "gold", "predicted")}
+                       for r in rows if r["gold"] != r["predicted"]]}
+
+
+def evaluate(labels_path: Path, corpus: Path, library, k: int = 0) -> dict:
+    """Review every labelled document; return the scores over all of them, in-sample, held out and per fold."""
+    started = time.perf_counter()
+    rows = review_all(labels_path, corpus, library)
+    result = evaluate_rows(rows) | {"seconds": round(time.perf_counter() - started, 2)}
+    held = set(json.loads(HELDOUT.read_text(encoding="utf-8"))["documents"]) if HELDOUT.is_file() else set()
+    if held:
+        result["in_sample"] = evaluate_rows([r for r in rows if r["doc"] not in held])
+        result["held_out"] = evaluate_rows([r for r in rows if r["doc"] in held])
+    if k > 1:
+        docs = list(dict.fromkeys(r["doc"] for r in rows))
+        per_fold = [evaluate_rows([r for r in rows if r["doc"] in set(fold)]) for fold in folds(docs, k)]
+        result["cv"] = {"k": k, "folds": [{name: f["reviewer"][name] for name in METRICS} | {"documents": f["documents"]}
+                                          for f in per_fold]}
+        for name in METRICS:
+            values = [f["reviewer"][name] for f in per_fold]
+            result["cv"][name] = {"mean": round(sum(values) / k, 3), "min": min(values), "max": max(values)}
+    types = [(r["doc_type"], r["predicted_type"]) for r in rows if r["safeguard"] == SAFEGUARD_IDS[0]]
+    result["doc_type"] = {"agree": sum(doc_type_agrees(g, p) for g, p in types), "of": len(types),
+                          "pairs": sorted({f"{g} -> {p}" for g, p in types})}
+    return result
+
+
+METRICS = ("found_macro_f1", "present_macro_f1", "three_class_accuracy")
+# The labels' doc_type words and the reviewer's types that mean the same kind of document.
+TYPE_MATCH = {"reseller agreement": {"reseller agreement"}, "distribution": {"distribution agreement"},
+              "EULA": {"eula"}, "license": {"license agreement", "eula"}, "ToS": {"terms of service"},
+              "AUP": {"acceptable use policy"}, "DPA": {"dpa"}, "services": {"services agreement"},
+              "supply": {"supply agreement"}, "other": {"other", "not a contract"}}
+
+
+def doc_type_agrees(gold: str, predicted: str) -> bool:
+    """Return whether the reviewer's document type matches the label's doc_type."""
+    return predicted in TYPE_MATCH.get(gold, {gold.lower()})
 
 
 def review_text(path: Path) -> str:
@@ -116,36 +225,40 @@ def review_text(path: Path) -> str:
     return ingest(path).text
 
 
-def cuad_recall(corpus: Path, library) -> dict:
-    """Return how often audit_rights / transfer_restriction are found where CUAD marks Audit Rights / Anti-Assignment."""
+def cuad_scores(corpus: Path, library) -> dict:
+    """Return precision and recall of audit_rights / transfer_restriction found against CUAD's "Audit Rights" /
+    "Anti-Assignment" over all CUAD contracts, with the false positives listed."""
     from clausegen.review import review_file
 
     labels = corpus / "cuad" / "labels.jsonl"
     if not labels.is_file():
         return {}
-    counts = {"audit_rights": [0, 0], "transfer_restriction": [0, 0]}
+    counts = {sid: {"tp": 0, "fp": 0, "fn": 0, "false_positives": [], "false_negatives": []} for sid in CUAD_MAP}
     started = time.perf_counter()
     reviewed = 0
     for line in labels.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
-        wants = {"audit_rights": item["present"].get(AUDIT_CATEGORY, False),
-                 "transfer_restriction": item["present"].get(ASSIGNMENT_CATEGORY, False)}
-        if not any(wants.values()):
-            continue
         path = corpus / "cuad" / "texts" / f"{item['id']}.txt"
         if not path.is_file():
             continue
         review = review_file(path, library)
         reviewed += 1
         statuses = {f.safeguard: f.status for f in review.findings}
-        for sid, wanted in wants.items():
-            if wanted:
-                counts[sid][1] += 1
-                counts[sid][0] += statuses[sid] != "missing"
+        for sid, category in CUAD_MAP.items():
+            wanted, found = bool(item["present"].get(category, False)), statuses[sid] != "missing"
+            c = counts[sid]
+            c["tp"] += wanted and found
+            c["fp"] += found and not wanted
+            c["fn"] += wanted and not found
+            if found != wanted:
+                c["false_positives" if found else "false_negatives"].append(item["id"])
     elapsed = time.perf_counter() - started
-    return {sid: {"found": found, "of": total, "recall": round(found / total, 3) if total else 1.0}
-            for sid, (found, total) in counts.items()} | {"contracts_reviewed": reviewed,
-                                                          "ms_per_contract": round(elapsed / max(reviewed, 1) * 1000, 1)}
+    out = {}
+    for sid, c in counts.items():
+        precision, recall, f = f1(c["tp"], c["fp"], c["fn"])
+        out[sid] = c | {"category": CUAD_MAP[sid], "precision": round(precision, 3), "recall": round(recall, 3),
+                        "f1": round(f, 3)}
+    return out | {"contracts_reviewed": reviewed, "ms_per_contract": round(elapsed / max(reviewed, 1) * 1000, 1)}
 
 
 def table(result: dict) -> str:
@@ -171,28 +284,48 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", required=True, type=Path, help="folder the labels' `doc` paths are relative to")
     parser.add_argument("--library", type=Path, default=None, help="clause library folder (default: the bundled one)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    parser.add_argument("--no-cuad", action="store_true", help="skip the CUAD recall run")
+    parser.add_argument("--no-cuad", action="store_true", help="skip the CUAD run")
+    parser.add_argument("--cv", type=int, default=0, metavar="K", help="grouped K-fold over the sources")
     args = parser.parse_args(argv)
 
     from clausegen.library import load_library
 
     library = load_library(args.library)
-    result = evaluate(args.labels, args.corpus, library)
+    result = evaluate(args.labels, args.corpus, library, args.cv)
     if not args.no_cuad:
-        result["cuad"] = cuad_recall(args.corpus, library)
+        result["cuad"] = cuad_scores(args.corpus, library)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{result['documents']} labelled documents reviewed in {result['seconds']} s\n")
     print(table(result))
+    print()
+    for name in ("in_sample", "held_out"):
+        part = result.get(name)
+        if part:
+            print(f"{name:9} ({part['documents']:2} documents): " + summary_line(part))
+    cv = result.get("cv")
+    if cv:
+        print(f"grouped {cv['k']}-fold: " + "; ".join(
+            f"{name} mean {cv[name]['mean']:.3f} (min {cv[name]['min']:.3f}, max {cv[name]['max']:.3f})"
+            for name in METRICS))
+    print(f"document type agrees with the label: {result['doc_type']['agree']}/{result['doc_type']['of']}")
     cuad = result.get("cuad") or {}
     if cuad:
-        print(f"\nCUAD: audit_rights found in {cuad['audit_rights']['found']}/{cuad['audit_rights']['of']} contracts "
-              f"with 'Audit Rights' (recall {cuad['audit_rights']['recall']:.3f}); transfer_restriction found in "
-              f"{cuad['transfer_restriction']['found']}/{cuad['transfer_restriction']['of']} with 'Anti-Assignment' "
-              f"(recall {cuad['transfer_restriction']['recall']:.3f}); {cuad['contracts_reviewed']} contracts, "
-              f"{cuad['ms_per_contract']} ms each (one core, ingest included)")
+        for sid in CUAD_MAP:
+            c = cuad[sid]
+            print(f"CUAD {sid} vs '{c['category']}': precision {c['precision']:.3f} recall {c['recall']:.3f} "
+                  f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})")
+        print(f"CUAD: {cuad['contracts_reviewed']} contracts, {cuad['ms_per_contract']} ms each "
+              f"(one core, ingest included)")
     return 0
+
+
+def summary_line(part: dict) -> str:
+    """Return one line of the three headline figures and the evidence overlap."""
+    r, e = part["reviewer"], part["evidence"]
+    return (f"found macro-F1 {r['found_macro_f1']:.3f}, present macro-F1 {r['present_macro_f1']:.3f}, "
+            f"accuracy {r['three_class_accuracy']:.3f}; evidence overlap {e['share']:.3f} ({e['overlapping']}/{e['of']})")
 
 
 if __name__ == "__main__":
