@@ -1560,7 +1560,7 @@ class Detector:
         spaced = runs_text(low)
         parties = self.given_parties(roles) if roles else self.find_parties(text, low)
         index = self.parties_index(parties)
-        leads = self.section_leads(doc)
+        leads = lead_of = self.section_leads(doc)
         recitals = self.recital_span(text)
 
         regex_anchors = [(regex, number) for regex, number in self.regex_anchors if regex.search(low)]
@@ -1702,6 +1702,11 @@ class Detector:
                         if hit.level in counts[sid]:
                             counts[sid][hit.level] += 1
                             covered[sid] |= hit.elements
+        for sid, rules in self.rules.items():
+            for hit in hits[sid]:
+                if hit.level == "present" and rules.downgrade and self.weakened_nearby(rules, units[hit.unit], doc,
+                                                                                       spaced, lead_of):
+                    hit.level, hit.note = "partial", "downgraded"
         findings = {}
         headings = [j for j, sec in enumerate(sections) if sec.kind == "heading"]
         for sid, rules in self.rules.items():
@@ -1712,6 +1717,25 @@ class Detector:
                                 and any(self.holds(sketch_of(j), label) for label in topics)), None)
             findings[sid] = self.finding(rules, hits[sid], units, doc, parties, heading)
         return findings, parties
+
+    def weakened_nearby(self, rules: Rules, unit: Unit, doc: Document, spaced: str, leads: dict[int, int]) -> bool:
+        """Return whether the sentence after a passage, or the list items it introduces, hold a downgrade
+        combination ("... may terminate if: (a) you breach ... and do not cure it within 30 days")."""
+        text, section = doc.text, doc.sections[unit.section_pos]
+        stop = text.find(". ", unit.end, section.end)
+        spans = [(unit.end, section.end if stop < 0 else stop + 1)]
+        if text[unit.start:unit.end].rstrip().endswith((":", "-", "—")):
+            spans += [(doc.sections[j].start, doc.sections[j].end) for j, lead in leads.items()
+                      if lead == unit.section_pos][:8]
+        for start, end in spans:
+            if end - start < 3:
+                continue
+            sketch = self.sketch(Bag(spaced[start:end].split()))
+            for combo in rules.downgrade:
+                bits = [self.bit.get((rules.sid, label)) for label in combo]
+                if all(b is not None and self.holds(sketch, b) for b in bits):
+                    return True
+        return False
 
     def judge(self, rules: Rules, unit: Unit, i: int, a: Analysis, leads: list[Analysis] | None = None) -> Hit | None:
         """Return this passage's verdict for one safeguard, or None when it says nothing on it.
