@@ -60,7 +60,7 @@ DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every",
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
 MAX_UNIT_CHARS = 1500
-QUOTE_CHARS = 600
+QUOTE_CHARS = 1200  # a quote longer than this (a run-on paragraph) is cut at a word
 EVIDENCE_PER_FINDING = 3
 BATCH = 12  # passages tokenized together
 TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence before it stops looking
@@ -1983,16 +1983,20 @@ class Detector:
         best = present or partial
         covered = set().union(*(h.elements for h in counted)) if counted else set()
         status = "present" if present else "partial" if partial else "missing"
-        best.sort(key=lambda h: (-len(h.elements), h.unit))
-        for hit in best[:EVIDENCE_PER_FINDING]:
+        for hit in best:
             if not hit.fuzzy:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
+        # the passage that decided comes first: a core combination, binding a named party, closest to the
+        # library's own wording, covering the most elements
+        best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none", -round(h.fuzzy, -1),
+                                 -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
         for hit in best[:EVIDENCE_PER_FINDING]:
             unit = units[hit.unit]
             section = doc.sections[unit.section_pos]
-            evidence.append(self.evidence(doc, unit, section))
+            lead = units[unit.lead] if unit.lead is not None else None
+            evidence.append(self.evidence(doc, unit, section, lead))
             if unit.section_pos not in seen_sections:
                 seen_sections.add(unit.section_pos)
                 indexes.append(section.index)
@@ -2013,9 +2017,12 @@ class Detector:
                        section_indexes=indexes)
 
     @staticmethod
-    def evidence(doc: Document, unit: Unit, section: Section) -> Evidence:
-        """Return the quote of a passage (cut to a readable length) with its location."""
+    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
+        """Return the quote of a passage, whole, with the sentence that introduces it when it is a list item
+        close below it ("You will not: ... (c) use the Software to ..."), and its location."""
         start, end = unit.start, unit.end
+        if lead is not None and lead.start < start and end - lead.start <= QUOTE_CHARS:
+            start = lead.start
         if end - start > QUOTE_CHARS:
             cut = doc.text.rfind(" ", start, start + QUOTE_CHARS)
             end = cut if cut > start else start + QUOTE_CHARS
