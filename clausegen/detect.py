@@ -67,6 +67,7 @@ TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence befor
 WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")
+SPACES_RE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # bytes that are not [a-z0-9] become spaces: see runs_text
 RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
 ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
@@ -1477,7 +1478,8 @@ class Detector:
         analyses: dict[int, Analysis] = {}
         for i in chosen:
             unit, bag = units[i], words_of[i]
-            tokens = self.nlp.make_doc(text[unit.start:unit.end])
+            # runs of spaces and line breaks (PDF and EDGAR text) would become tokens that split every phrase
+            tokens = self.nlp.make_doc(SPACES_RE.sub(" ", text[unit.start:unit.end]))
             columns = Columns(tokens)
             hits = self.phrases(columns[NORM])
             gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
