@@ -1990,8 +1990,8 @@ class Detector:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
         # the passage that decided comes first: a core combination, binding a named party, closest to the
         # library's own wording, covering the most elements
-        best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none", -round(h.fuzzy, -1),
-                                 -len(h.elements), h.unit))
+        best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
+                                 -round(h.fuzzy, -1), -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
         for hit in best[:EVIDENCE_PER_FINDING]:

@@ -69,13 +69,19 @@ def test_sample_contracts_match_their_expected_reviews(sample_reviews):
 
 def test_evidence_names_its_full_clause_number_in_every_format(sample_reviews):
     """A list item is located as "3.2(a)", not "(a)": typed numbers (TXT, PDF) and Word numbering (DOCX) alike."""
+    from clausegen.detect import section_label
+    from clausegen.ingest import ingest
+
     located = {}
     for suffix in ("txt", "docx", "pdf"):
         review = sample_reviews[f"strong_integrator_all_present.{suffix}"]
         located[suffix] = {(f.safeguard, ev.section) for f in review.findings for ev in f.evidence}
         assert all(section for _, section in located[suffix])
-        assert {"3.2(a)", "3.2(b)", "1.1(a)"} <= {section for _, section in located[suffix]}
         assert not any(section.startswith("(") for _, section in located[suffix])
+        doc = ingest(CONTRACTS / f"strong_integrator_all_present.{suffix}")
+        labels = {section_label(s) for s in doc.sections
+                  if s.text.lstrip().startswith(("(a) to surveil", "(b) to monitor", '(a) "Authorized'))}
+        assert labels == {"3.2(a)", "3.2(b)", "1.1(a)"}, labels
     assert located["txt"] == located["docx"]
 
 
@@ -188,3 +194,42 @@ def test_dev_set_evidence_offsets(library, dev_labels):
         for finding in review.findings:
             for ev in finding.evidence:
                 assert doc.text[ev.start:ev.end] == ev.text
+
+
+MULTI_FORMAT = sorted({p.stem for p in CONTRACTS.glob("*.docx")} | {p.stem for p in CONTRACTS.glob("*.pdf")})
+# The PDF of misleading_headings sets clause 17.1 with a hanging indent; ingest (`_group_lines`) cuts the clause at
+# its second line into two paragraphs, so "shall not assign ... this" loses its object. Ingest must join a line
+# indented under a numbered first line that does not end a sentence.
+FORMAT_XFAIL = {"misleading_headings": "ingest splits a hanging-indent PDF paragraph (clause 17.1) in two"}
+
+
+@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=FORMAT_XFAIL[s]))
+                                  if s in FORMAT_XFAIL else s for s in MULTI_FORMAT])
+def test_one_status_whatever_the_format(sample_reviews, stem):
+    """The same contract as TXT, DOCX and PDF gets the same ten statuses."""
+    statuses = {}
+    for suffix in ("txt", "docx", "pdf"):
+        review = sample_reviews.get(f"{stem}.{suffix}")
+        if review is not None:
+            statuses[suffix] = {f.safeguard: f.status for f in review.findings}
+    assert len(statuses) >= 2 and "txt" in statuses
+    for suffix, found in statuses.items():
+        assert found == statuses["txt"], (suffix, {k: (statuses["txt"][k], v) for k, v in found.items()
+                                                   if v != statuses["txt"][k]})
+
+
+CORPUS_DOCX = SHARED_CORPUS / "agreements" / "docx"
+# The reference text drops Word's list numbering, so clause 10(d) ("You shall not: ... d. ... use any such modules
+# ... separately") reads as a bare sentence and is scored on its own; the DOCX keeps the list and its lead.
+DOCX_XFAIL = {"juniper-eula": "the reference text loses the list structure of clause 10 (end_use partial vs present)"}
+
+
+@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=DOCX_XFAIL[s]))
+                                  if s in DOCX_XFAIL else s
+                                  for s in sorted(p.stem for p in CORPUS_DOCX.glob("*.docx"))] if CORPUS_DOCX.is_dir()
+                         else [pytest.param("absent", marks=pytest.mark.skip(reason="../shared is absent"))])
+def test_corpus_docx_reviews_like_its_reference_text(library, stem):
+    """A real DOCX and the plain text of the same document get the same ten statuses."""
+    docx = {f.safeguard: f.status for f in review_file(CORPUS_DOCX / f"{stem}.docx", library).findings}
+    text = {f.safeguard: f.status for f in review_file(CORPUS_DOCX / f"{stem}.reference.txt", library).findings}
+    assert docx == text, {k: (v, text[k]) for k, v in docx.items() if v != text[k]}
