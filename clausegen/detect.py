@@ -67,6 +67,7 @@ TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence befor
 WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")
+NO_CURE_RE = re.compile(r"\b(?:[Nn]o|[Ww]ithout|not)\b[^.;]{0,30}\b(?:cure|remedy|grace)", re.IGNORECASE)  # "No cure period applies"
 SPACES_RE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # bytes that are not [a-z0-9] become spaces: see runs_text
 RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
@@ -498,6 +499,7 @@ class Rules:
     fuzzy_upgrade: float
     third_party: set[str] = field(default_factory=set)
     any_party: set[str] = field(default_factory=set)
+    description: str = ""  # what the safeguard asks, in words (safeguards.yaml), for explanations
     sorted_references: list[str] = field(init=False)  # the references with their words sorted, for similarity
 
     def __post_init__(self):
@@ -843,6 +845,7 @@ class Detector:
                 fuzzy_upgrade=float(detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)),
                 third_party=set(detection.get("third_party") or []),
                 any_party=set(detection.get("any_party") or []),
+                description=safeguard.description,
             )
         self.anchor_words = frozenset(self.anchor_index)
         self.feature_index = {w: [n for n in numbers if self.info[n][0]] for w, numbers in self.anchor_index.items()}
@@ -1225,6 +1228,8 @@ class Detector:
             if head.startswith("<!--"):
                 continue  # markup between a lead-in and its list
             tail = text[max(section.start, section.end - 4):section.end].rstrip()
+            if section.kind == "heading" or (last_colon is not None and is_sibling(sections[last_colon], section)):
+                last_colon = None  # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list
             if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
                                               or NUMBERED_RE.match(head) or (last_colon is not None
                                                                               and section.number)):
@@ -1730,7 +1735,7 @@ class Detector:
             spans += [(doc.sections[j].start, doc.sections[j].end) for j, lead in leads.items()
                       if lead == unit.section_pos][:8]
         for start, end in spans:
-            if end - start < 3:
+            if end - start < 3 or NO_CURE_RE.search(text, start, end):
                 continue
             sketch = self.sketch(Bag(spaced[start:end].split()))
             for combo in rules.downgrade:
@@ -1765,7 +1770,8 @@ class Detector:
             return None  # '"Restricted Country" means ...' defines a word, it binds nobody
         cores = [c for c in rules.core if set(c) <= labels]
         # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one
-        strong = [] if any(set(d) <= labels for d in rules.downgrade) else cores
+        weakened = any(set(d) <= labels for d in rules.downgrade) and not NO_CURE_RE.search(a.tokens.text)
+        strong = [] if weakened else cores
         candidates = [(c, "present", False) for c in strong]
         candidates += [(c, "partial", True) for c in cores if c not in strong]
         candidates += [(c, "partial", False) for c in rules.partial if set(c) <= labels]
@@ -2015,8 +2021,11 @@ class Detector:
         else:
             score = 0.0
         explanation = self.explain(rules, status, best[0] if best else None, hits, units, doc, parties, heading)
+        deciding = best[0] if best else next((h for h in hits if h.level in ("other", "negated")), None)
+        fired = [rule_name(rules, deciding)] + deciding.rule_ids if deciding is not None else []
+        found = ([rules.core_element] if status == "present" else []) + [e for e in rules.element_ids if e in covered]
         return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
-                       section_indexes=indexes)
+                       section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
 
     @staticmethod
     def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
@@ -2052,49 +2061,78 @@ class Detector:
 
     def explain(self, rules: Rules, status: str, hit: Hit | None, hits: list[Hit], units: list[Unit],
                 doc: Document, parties: Parties, heading: int | None = None) -> str:
-        """Return one sentence a lawyer can check: the status, the rule that fired and where."""
+        """Return a few plain sentences a lawyer can check: the status, the words that decided it and where, and
+        what is missing (rule ids go to Finding.rules, never here)."""
         def where(h: Hit) -> str:
             label = section_label(doc.sections[units[h.unit].section_pos])
-            return f" in {label}" if label else ""
+            return f" ({label})" if label else ""
+
+        def quote(h: Hit) -> str:
+            unit = units[h.unit]
+            return f"“{short_quote(doc.text[unit.start:unit.end])}”{where(h)}"
 
         who = {"recipient": self.party_phrase(parties.recipient_term, "recipient"), "mutual": "each party",
                "supplier": self.party_phrase(parties.supplier_term, "supplier"), "unknown": "a party",
-               "none": "whoever the rule addresses (no party named)"}
+               "none": "the reader"}
+        recipient, supplier = who["recipient"], who["supplier"]
+        wanted = rules.description.rstrip(".")
+        core = wanted[:1].lower() + wanted[1:]
+        head = f"{rules.title}: {status}."
         if hit is not None:
-            rule = f"{rules.sid}.{'core' if hit.combo in rules.core else 'partial'}[{'+'.join(hit.combo)}]"
-            ids = ", ".join(hit.rule_ids[:4])
-            cue = f"'{hit.cue_id}'" if hit.cue_id else "no modal"
+            bound = who.get(hit.role, "a party")
             if status == "present":
-                how = " (paraphrase of the library wording)" if hit.note == "paraphrase" else ""
-                return (f"present: rule {rule} ({ids}) matched{where(hit)}, binding {who.get(hit.role, 'a party')}"
-                        f" ({hit.cue} cue {cue}){how}.")
+                if hit.role == "none":
+                    verb = "states it as a rule for whoever it addresses"
+                else:
+                    verb = f"gives {bound} the right" if rules.direction == "right" else f"binds {bound}"
+                how = " It is close to the library's own wording." if hit.note == "paraphrase" else ""
+                return f"{head} {quote(hit)} {verb}.{how}"
             if hit.note == "downgraded":
-                reason = "a downgrading condition (such as a cure period) weakens it"
+                reason = "a condition in or next to it, such as a cure period or an internal-use limit, weakens it"
             elif hit.cue in ("weak", "empty"):
-                reason = f"the duty is weakened ({hit.cue} cue {cue})"
+                reason = "soft wording (such as “reasonable efforts”, “should” or a carve-out) weakens the duty"
             elif hit.role == "recipient" and hit.cue == "right":
-                reason = "it is only a permission ('may')"
+                reason = f"it only permits {recipient} (“may”), it does not bind"
             else:
-                reason = f"the core element '{rules.core_element}' is not there"
-            return f"partial: rule {rule} ({ids}) matched{where(hit)} but {reason}."
+                reason = f"it touches the topic, but it does not say that {core}"
+            return f"{head} {quote(hit)}: {reason}."
         other = [h for h in hits if h.level == "other"]
         if other:
-            side = "binds" if rules.direction == "duty" else "gives the right to"
-            party = who["supplier"] if rules.direction == "duty" else who["recipient"]
-            return (f"missing: the only matching text{where(other[0])} {side} {party}, not what the safeguard needs "
-                    f"(rule {rules.sid}.{'+'.join(other[0].combo)}).")
+            party = supplier if rules.direction == "duty" else recipient
+            side = "binds only" if rules.direction == "duty" else "gives the right only to"
+            return f"{head} The only text on the topic, {quote(other[0])}, {side} {party}; nothing says that {core}."
         if heading is not None:
             title = doc.sections[heading].text.strip()[:60]
-            return (f"missing: the heading '{title}' names the topic but no text under it binds {who['recipient']} "
-                    f"(no {rules.sid} rule matched with a binding cue).")
+            return f"{head} The heading “{title}” names the topic, but no text under it binds {recipient}."
         negated = [h for h in hits if h.level == "negated"]
         if negated:
-            return (f"missing: the text{where(negated[0])} expressly negates it ({negated[0].cue} cue "
-                    f"'{negated[0].cue_id}', rule {rules.sid}.{'+'.join(negated[0].combo)}).")
+            return f"{head} {quote(negated[0])} expressly rules it out."
         recital = [h for h in hits if h.level == "recital"]
         if recital:
-            return f"missing: only a recital{where(recital[0])} mentions it; recitals are not obligations."
-        return f"missing: no passage matched the {rules.sid} rules (safeguards.yaml) with a binding cue."
+            return f"{head} Only a recital{where(recital[0])} mentions it; recitals bind nobody."
+        return f"{head} Nothing in the document says that {core}."
+
+def rule_name(rules: Rules, hit: Hit) -> str:
+    """Return the id of the combination that decided a finding, as "end_use.partial[internal_use+use_verb]"."""
+    level = "core" if hit.combo in rules.core else "partial"
+    return f"{rules.sid}.{level}[{'+'.join(hit.combo)}]"
+
+
+def short_quote(text: str, limit: int = 140) -> str:
+    """Return a passage on one line, cut at a word near `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > 0 else limit] + " …"
+
+
+def is_sibling(lead: Section, section: Section) -> bool:
+    """Return whether a numbered section is a clause beside (or above) a lead-in, not an item of its list: "16.3" or
+    "17.1" after "16.2 ... the following:"."""
+    if "." not in lead.number.strip(".") or not section.number[:1].isdigit():
+        return False  # "1", "2" under a lead-in may well be its items
+    return section.number.strip(".").count(".") <= lead.number.strip(".").count(".")
 
 
 def section_label(section: Section) -> str:

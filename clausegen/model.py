@@ -193,6 +193,8 @@ class Finding:
     explanation: str = ""
     required: bool = False
     section_indexes: list[int] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # the rule ids that decided the status (JSON only, never prose)
+    elements_found: list[str] = field(default_factory=list)  # element ids of safeguards.yaml the text covers
 
 
 @dataclass
@@ -219,7 +221,9 @@ class Review:
                         for e in f.evidence
                     ],
                     "missing_elements": list(f.missing_elements),
+                    "elements_found": list(f.elements_found),
                     "explanation": f.explanation,
+                    "rules": list(f.rules),
                 }
                 for f in self.findings
             ],

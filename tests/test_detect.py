@@ -119,8 +119,23 @@ def test_every_finding_has_evidence_and_an_explanation(library):
             assert finding.evidence
             for ev in finding.evidence:
                 assert text[ev.start:ev.end] == ev.text
-    assert "export_control" in findings["export_control"].explanation
+    explanation = findings["export_control"].explanation
+    assert explanation.startswith("Export-control and sanctions compliance: present.")
+    assert "export control laws" in explanation and "binds the Licensee" in explanation
     assert findings["end_use"].missing_elements[0] == "authorized_or_prohibited_use"
+
+
+@pytest.mark.parametrize("text, sid, status, rule", [
+    ("The Licensee shall comply with all applicable export control laws.", "export_control", "present",
+     "export_control.core[comply+export_law]"),
+    ("The Licensee shall use the Software for its internal business purposes only.", "end_use", "partial",
+     "end_use.partial[internal_use+use_verb]"),
+])
+def test_rule_ids_live_in_their_own_field_not_in_the_prose(library, text, sid, status, rule):
+    finding = detect_text(text, library, LICENSING)[sid]
+    assert finding.status == status and finding.rules[0] == rule
+    assert rule not in finding.explanation and sid not in finding.explanation and "[" not in finding.explanation
+    assert not any(part in finding.explanation for part in finding.rules[1:])
 
 
 def test_partial_lists_the_missing_core_element(library):
@@ -128,7 +143,7 @@ def test_partial_lists_the_missing_core_element(library):
                           library, LICENSING)["export_control"]
     assert finding.status == "partial"
     assert finding.missing_elements and finding.missing_elements[0] == "comply_with_export_laws"
-    assert "weakened" in finding.explanation
+    assert "weakens the duty" in finding.explanation
 
 
 def document(paragraphs: list[tuple[str, str]]) -> Document:
