@@ -204,6 +204,7 @@ class Review:
     findings: list[Finding]
     parties: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # human-readable; in the JSON only when there are some
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable review JSON object of DESIGN.md."""
@@ -228,4 +229,4 @@ class Review:
                 for f in self.findings
             ],
             "errors": list(self.errors),
-        }
+        } | ({"warnings": list(self.warnings)} if self.warnings else {})

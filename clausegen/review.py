@@ -16,6 +16,7 @@ clause_library/lexicon.yaml, `doc_types`):
 | acceptable use policy  | end_use, suspension_termination, misuse_reporting, human_rights                   |
 | dpa                    | data_handling, audit_rights                                                       |
 | other                  | end_use, export_control, data_handling, suspension_termination, transfer_restriction, human_rights |
+| not a contract         | none (a README, policy statement or guidelines: reviewed, with a warning)         |
 
 Only contracts that resell or distribute require reseller_due_diligence; a plain EULA does not.
 """
@@ -43,7 +44,11 @@ REQUIRED_BY_TYPE: dict[str, frozenset[str]] = {
     "acceptable use policy": frozenset({"end_use", "suspension_termination", "misuse_reporting", "human_rights"}),
     "dpa": frozenset({"data_handling", "audit_rights"}),
     "other": BASE,
+    "not a contract": frozenset(),
 }
+NOT_A_CONTRACT = "not a contract"
+NOT_A_CONTRACT_WARNING = ("This document does not read as a contract (no agreement in its title and almost no "
+                          "contract language): its statuses say what it states, not what binds anyone.")
 DOC_TYPES = tuple(REQUIRED_BY_TYPE)
 TITLE_CHARS = 600  # the title: the first lines
 PREAMBLE_CHARS = 3000  # the preamble: where "This Distribution Agreement is made ..." sits
@@ -66,14 +71,36 @@ def detect_doc_type(doc: Document, library) -> str:
     earliest phrase wins, the first in the table at the same place)."""
     from clausegen.detect import get_detector
 
-    regex, kinds = doc_type_table(get_detector(library))
+    detector = get_detector(library)
+    regex, kinds = doc_type_table(detector)
     text = doc.text
+    stem = Path(doc.path).stem.lower()
+    if any(stem.startswith(str(name)) for name in detector.lexicon.get("not_contract_names") or []):
+        return NOT_A_CONTRACT
     for limit in (TITLE_CHARS, PREAMBLE_CHARS):
         head = " ".join(text[:limit].lower().split())
         match = regex.search(head)
         if match and kinds[match.group(1)] in REQUIRED_BY_TYPE:
             return kinds[match.group(1)]
-    return "other"
+    return "other" if reads_as_contract(text, detector.lexicon) else NOT_A_CONTRACT
+
+
+def reads_as_contract(text: str, lexicon: dict) -> bool:
+    """Return whether a document's title names an agreement or its text makes one (lexicon `contract_markers`)."""
+    title = " ".join(text[:TITLE_CHARS].lower().split())
+    words = lexicon.get("contract_title_words") or []
+    if any(re.search(r"(?<![a-z])" + re.escape(str(w)) + r"(?![a-z])", title) for w in words):
+        return True
+    markers = lexicon.get("contract_markers") or {}
+    if not markers.get("regex"):
+        return True
+    wanted = int(markers.get("min_markers", 3))
+    found = 0
+    for _ in re.finditer(markers["regex"], text, re.IGNORECASE):
+        found += 1
+        if found >= wanted:
+            return True
+    return False
 
 
 def required_for(doc_type: str) -> frozenset[str]:
@@ -102,7 +129,9 @@ def review_document(doc: Document, library, required: set[str] | None = None) ->
             finding = Finding(sid, "missing", 0.0, explanation=f"missing: the library has no rules for {sid}.")
         finding.required = sid in wanted
         ordered.append(finding)
-    return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors)
+    warnings = [NOT_A_CONTRACT_WARNING] if doc_type == NOT_A_CONTRACT else []
+    return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors,
+                  warnings=warnings)
 
 
 def review_file(path, library, required: set[str] | None = None) -> Review:

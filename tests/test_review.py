@@ -241,3 +241,23 @@ def test_corpus_docx_reviews_like_its_reference_text(library, stem):
     docx = {f.safeguard: f.status for f in review_file(CORPUS_DOCX / f"{stem}.docx", library).findings}
     text = {f.safeguard: f.status for f in review_file(CORPUS_DOCX / f"{stem}.reference.txt", library).findings}
     assert docx == text, {k: (v, text[k]) for k, v in docx.items() if v != text[k]}
+
+
+@pytest.mark.parametrize("name, text, doc_type", [
+    ("README.md", "# clausegen\n\nDrafts EULAs and reviews contracts. Install with make.\n", "not a contract"),
+    ("statement.txt", "Our Statement on Modern Slavery\n\nWe oppose forced labour in our supply chain. Our suppliers "
+     "are expected to respect human rights.\n", "not a contract"),
+    ("eula.txt", "END USER LICENSE AGREEMENT\n\nBy installing the Software you agree to these terms. You may not "
+     "reverse engineer the Software.\n", "eula"),
+    ("deal.txt", "CONSULTING AGREEMENT\n\nThis Agreement is made by and between Acme Inc. and Beta LLC. The parties "
+     "agree as follows. 1. Beta shall provide the services.\n", "services agreement"),
+])
+def test_documents_that_are_not_contracts_are_typed_and_warned(library, name, text, doc_type):
+    review = review_bytes(text.encode(), name, library)
+    assert review.doc_type == doc_type
+    data = review.to_dict()
+    if doc_type == "not a contract":
+        assert data["warnings"] and "not read as a contract" in data["warnings"][0]
+        assert not any(f.required for f in review.findings)
+    else:
+        assert "warnings" not in data
