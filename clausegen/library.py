@@ -27,6 +27,7 @@ from clausegen.model import (
     Variable,
 )
 from clausegen.render import STANDARD_CONTEXT, STANDARD_FUNCTIONS, render_text, template_variables
+from clausegen.yamlio import Yaml12Loader
 
 CLAUSE_FILES = ("clause.yaml", "text.j2", "sample.yaml", "expected.txt")
 CLAUSE_KEYS = {
@@ -49,18 +50,6 @@ CONDITIONS = (
     "risk.critical",
 )
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
-    """A safe loader with YAML 1.2 booleans: only true/false, so `NO` (Norway) and `yes` stay text."""
-
-
-Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def default_library_path() -> Path:

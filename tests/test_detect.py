@@ -414,3 +414,20 @@ def test_lexicon_forms_normalise_to_lemmas(library):
     tokens = detector.nlp.make_doc("Licensee complied with the Licences and re-exported nothing")
     assert [t.norm_ for t in tokens][:4] == ["licensee", "comply", "with", "the"]
     assert tokens[4].norm_ == "license"
+
+
+def test_the_detector_is_a_package_of_small_files_that_does_not_import_the_library():
+    """One file per step, each under ~500 lines; library imports detect (to validate rules), never the reverse."""
+    import ast
+    from pathlib import Path
+
+    import clausegen.detect
+
+    folder = Path(clausegen.detect.__file__).parent
+    files = sorted(folder.glob("*.py"))
+    assert len(files) >= 8
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\n") < 500, path.name
+        imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+        assert "clausegen.library" not in imported, path.name

@@ -1,0 +1,357 @@
+"""Candidates: the passages (sentences, list items) that can hold a safeguard, found cheaply first."""
+
+from __future__ import annotations
+
+import re
+
+from clausegen.model import Document
+from clausegen.detect import common
+from clausegen.detect.common import (Analysis, BOUNDARY_RE, CONTINUATION_RE, CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE,
+                                     INLINE_ITEM_RE, ITEM_RE, LEAD_END_RE, MAX_UNIT_CHARS, Mention, NUMBERED_RE,
+                                     RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit, WORD_BEFORE_RE,
+                                     is_sibling)
+from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
+
+
+class CandidateFinder:
+    """Cut a document into passages and keep those whose words can complete a rule."""
+
+
+    def section_leads(self, doc: Document) -> dict[int, int]:
+        """Return, for each section that is a list item, the section that introduces the list (ends with ':')."""
+        text, sections = doc.text, doc.sections
+        leads: dict[int, int] = {}
+        last_colon = None
+        for j, section in enumerate(sections):
+            head = text[section.start:section.start + 8]
+            if head.startswith("<!--"):
+                continue  # markup between a lead-in and its list
+            tail = text[max(section.start, section.end - 4):section.end].rstrip()
+            if section.kind == "heading" or (last_colon is not None and is_sibling(sections[last_colon], section)):
+                last_colon = None  # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list
+            if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
+                                              or NUMBERED_RE.match(head) or (last_colon is not None
+                                                                              and section.number)):
+                if last_colon is not None and j - last_colon <= 40:
+                    leads[j] = last_colon
+                if tail.endswith((":", "—", ":-")):  # an item that opens a nested list
+                    last_colon = j
+                continue
+            if section.kind == "heading":
+                continue
+            last_colon = j if tail.endswith((":", "—", ":-")) else None
+        return leads
+
+    def recital_span(self, text: str) -> tuple[int, int]:
+        """Return where the recitals are (WHEREAS ... NOW, THEREFORE), or (0, 0)."""
+        limit = min(len(text), max(6000, len(text) // 4))
+        start = RECITAL_START_RE.search(text, 0, limit)
+        if not start:
+            return 0, 0
+        end = RECITAL_END_RE.search(text, start.start(), min(len(text), start.start() + 15000))
+        return (start.start(), end.start()) if end else (0, 0)
+
+    def section_units(self, doc: Document, pos: int, recitals: tuple[int, int]) -> list[Unit]:
+        """Return the passages of one section: its sentences, with inline list items tied to their lead-in."""
+        text, section = doc.text, doc.sections[pos]
+        if section.end <= section.start:
+            return []
+        kind = "heading" if section.kind == "heading" else "body"
+        if kind == "body" and (recitals[0] <= section.start < recitals[1]
+                               or section.heading.strip().lower() in self.recital_starters):
+            kind = "recital"
+        if kind == "heading":
+            return [Unit(section.start, section.end, pos, kind="heading")]
+        units: list[Unit] = []
+        for s, e in self._sentences(text, section.start, section.end):
+            items, lead = self._items(text, s, e, pos)
+            base = len(units)
+            for unit in items:
+                if unit.inline and lead is not None:
+                    unit.lead = base + lead
+                first = FIRST_WORD_RE.match(text, unit.start, unit.start + 40)
+                if kind == "recital" or (first and first.group(1).lower() in self.recital_starters):
+                    unit.kind = "recital"
+                elif DEFINITION_RE.match(text, unit.start, unit.end):
+                    unit.kind = "definition"
+            units.extend(items)
+        # "These include the following:" continues the sentence before it
+        for k in range(1, len(units)):
+            piece = text[units[k].start:units[k].end]
+            if piece.rstrip().endswith(":") and CONTINUATION_RE.match(piece) and units[k].lead is None:
+                units[k].lead = k - 1
+        # a sentence that ends with ':' introduces the items that follow it in the same section
+        for k in range(1, len(units)):
+            if units[k].lead is None and not units[k].inline and \
+                    text[units[k - 1].start:units[k - 1].end].rstrip().endswith((":", "—")):
+                units[k].lead = k - 1
+        return units
+
+    def _sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Return (start, end) of the sentences of text[start:end], trimmed."""
+        spans, last = [], start
+        for match in BOUNDARY_RE.finditer(text, start, end):
+            if match.group("end") is not None:
+                cut = match.end("end")
+                if text[match.start()] == "." and not match.group("gap"):
+                    word = WORD_BEFORE_RE.search(text, max(start, match.start() - 12), match.start())
+                    if word and (word.group(1).lower().rstrip(".") in self.abbreviations or len(word.group(1)) == 1):
+                        continue  # "Inc. The" or "U.S. Export": not the end of a sentence
+            else:
+                cut = match.start()
+            spans.append((last, cut))
+            last = match.end()
+        spans.append((last, end))
+        out: list[tuple[int, int]] = []
+        for s, e in spans:
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e <= s:
+                continue
+            if out and (e - s < 4 or (e - s <= 7 and SHORT_NUMBER_RE.fullmatch(text, s, e))):
+                out[-1] = (out[-1][0], e)  # a lone clause number joins its neighbour
+                continue
+            while e - s > MAX_UNIT_CHARS:  # run-on text: cut at a semicolon or comma, else at a space
+                cut = max(text.rfind("; ", s, s + MAX_UNIT_CHARS), text.rfind(", ", s, s + MAX_UNIT_CHARS))
+                if cut <= s + MAX_UNIT_CHARS // 3:
+                    cut = text.rfind(" ", s, s + MAX_UNIT_CHARS)
+                cut = cut + 1 if cut > s else s + MAX_UNIT_CHARS
+                out.append((s, cut))
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
+            out.append((s, e))
+        return out
+
+    def _items(self, text: str, start: int, end: int, pos: int) -> tuple[list[Unit], int | None]:
+        """Return the units of one sentence and the position of its lead-in: an inline list "(a) ...; (b) ..."
+        becomes its lead-in plus one unit per item."""
+        item = bool(ITEM_RE.match(text, start, min(end, start + 12)))
+        if end - start < 200 or text.count("(", start, end) < 2:
+            return [Unit(start, end, pos, item=item)], None
+        markers = [m.start() for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start]
+        if len(markers) < 2:
+            return [Unit(start, end, pos, item=item)], None
+        units = []
+        first = markers[0]
+        lead_end = first
+        while lead_end > start and text[lead_end - 1].isspace():
+            lead_end -= 1
+        if lead_end > start and not LEAD_END_RE.search(text, max(start, lead_end - 12), lead_end):
+            return [Unit(start, end, pos, item=item)], None  # "permitted by (a) this Agreement": not a list of duties
+        if lead_end > start:
+            units.append(Unit(start, lead_end, pos, item=item))
+        lead = 0 if units else None
+        bounds = markers + [end]
+        for a, b in zip(bounds, bounds[1:]):
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                units.append(Unit(a, b, pos, item=True, inline=True))
+        return units, lead
+
+    # -- prefilter and matching ------------------------------------------------------------------------------
+
+
+    def possible(self, bag: Bag, allowed: int = -1) -> int:
+        """Return the labels (a bit mask, cues included) whose patterns can match a passage's words; word pairs
+        and order are checked only for the labels in allowed."""
+        found = 0
+        numbers: set[int] = set()
+        anchor_info = self.anchor_info
+        for word in bag.words & self.anchor_words:
+            direct, checkable, checked = anchor_info[word]
+            found |= direct
+            if checkable & allowed:  # most words anchor no pattern worth checking here
+                numbers.update(checked)
+        number_bit = self.number_bit
+        for number in numbers:
+            b = number_bit[number]
+            if b & allowed and not b & found and self.could_match(number, bag):
+                found |= b
+        return found
+
+    def sketch(self, bag: Bag) -> Sketch:
+        """Return what a section's words say at first sight: the feature labels they may give and those they give
+        for sure."""
+        rough = sure = 0
+        rough_mask, direct_mask = self.rough_mask, self.feature_direct_mask
+        for word in bag.words & self.feature_words:
+            rough |= rough_mask[word]
+            sure |= direct_mask[word]
+        return Sketch(bag, rough, sure)
+
+    def holds(self, sketch: Sketch, label: int) -> bool:
+        """Return whether one label (a single bit) can match in a sketched section, checking it once."""
+        if sketch.sure & label:
+            return True
+        if not sketch.rough & label or sketch.failed & label:
+            return False
+        words = sketch.bag.words
+        for number in self.label_checked.get(label, ()):
+            if not self.anchor_of[number].isdisjoint(words) and self.could_match(number, sketch.bag):
+                sketch.sure |= label
+                return True
+        sketch.failed |= label
+        return False
+
+    def confirm(self, own: Sketch, lead: Sketch | None) -> int:
+        """Return the labels of the safeguards some combination of which a section (with the section that
+        introduces it) can complete, checking only the labels of combinations its words allow."""
+        rough = own.rough | (lead.rough if lead else 0)
+        allowed = 0
+        for sid, combos in self.feature_combo_masks.items():
+            if not rough & self.sid_mask[sid]:
+                continue
+            for combo in combos:
+                if rough & combo != combo:
+                    continue
+                rest = combo & ~(own.sure | (lead.sure if lead else 0))
+                while rest:
+                    label = rest & -rest
+                    if not (self.holds(own, label) or (lead is not None and self.holds(lead, label))):
+                        break
+                    rest ^= label
+                if not rest:
+                    allowed |= self.sid_mask[sid]
+                    break
+        return allowed
+
+    def could_match(self, number: int, bag: Bag) -> bool:
+        """Return whether pattern `number` can match a passage with these words (its anchor word is there)."""
+        words = bag.words
+        for required in self.others[number]:
+            if required.isdisjoint(words):
+                return False
+        for first, second in self.pairs[number]:
+            if not bag.adjacent(first, second):
+                return False
+        return not self.chains[number] or chain_holds(self.chains[number], bag)
+
+    def reach(self, labels: int, opening: str = "") -> dict[str, tuple[str, set[str]]]:
+        """Return, per safeguard a passage may speak to, the best level it can reach ("core" or "partial") and
+        the elements it can show."""
+        labels |= self.party_bits
+        if opening:
+            labels |= self.bit[("", opening)]
+        out: dict[str, tuple[str, set[str]]] = {}
+        for sid, own in self.sid_mask.items():
+            if not labels & own or not covers(labels, self.combo_masks[sid]):
+                continue
+            level = "core" if covers(labels, self.core_masks[sid]) else "partial"
+            elements = {e for e, masks in self.element_masks[sid].items() if covers(labels, masks)}
+            out[sid] = (level, elements)
+        return out
+
+    def spread(self, low: str, unit: Unit, bag: Bag, reach: dict[str, tuple[str, set[str]]]) -> int:
+        """Return how far apart (in characters) the anchor words of a passage's best combination lie: a cheap
+        guess of how likely the passage is to hold it, used to try the likely passages first."""
+        best = unit.end - unit.start
+        first: dict[tuple[str, str], int] = {}  # (sid, label) -> where its first anchor word is, -1: none
+        for sid in reach:
+            for combo in self.core_keys[sid]:
+                places = []
+                for key in combo:
+                    at = first.get(key)
+                    if at is None:
+                        words = self.label_words.get(key, frozenset()) & bag.words
+                        found = [low.find(word, unit.start, unit.end) for word in words]
+                        first[key] = at = min(found) if found else -1
+                    if at < 0:
+                        break
+                    places.append(at)
+                else:
+                    if places:
+                        best = min(best, max(places) - min(places))
+        return best
+
+    def opening(self, text: str, start: int) -> str:
+        """Return binding or prohibit when the passage at start opens with an instruction ("Use ...", "Do not")."""
+        match = FIRST_WORD_RE.match(text, start, start + 60)
+        if not match or not match.group(1)[:1].isupper():
+            return ""
+        word = match.group(1).lower()
+        if word in ("never", "don't", "don’t") or (word == "do" and re.match(r"\s+not\b", text[match.end():match.end() + 6])):
+            return "prohibit"
+        return "binding" if word in self.imperatives and word not in ("do", "please") else ""
+
+
+    def analyse_all(self, text: str, units: list[Unit], chosen: list[int], words_of: dict[int, Bag],
+                    index, defined) -> dict[int, Analysis]:
+        """Tokenize the chosen passages and run the matchers; return their analyses."""
+        analyses: dict[int, Analysis] = {}
+        for i in chosen:
+            unit, bag = units[i], words_of[i]
+            # runs of spaces and line breaks (PDF and EDGAR text) would become tokens that split every phrase
+            tokens = self.nlp.make_doc(SPACES_RE.sub(" ", text[unit.start:unit.end]))
+            columns = Columns(tokens)
+            hits = self.phrases(columns[common.NORM])
+            gaps = {n for n, regex in self.regex_gates.items() if regex.search(text, unit.start, unit.end)
+                    and all(not r.isdisjoint(bag.words) for r in self.requirements[n])}
+            for word in bag.words & self.gap_words:
+                gaps.update(n for n in self.gap_index[word] if self.could_match(n, bag))
+            for number in gaps:
+                hits.extend((number, s, e) for s, e in self.gap_matchers[number](columns))
+            analyses[i] = self._analysis(tokens, columns[common.LOWER], hits, index, defined)
+        return analyses
+
+    def _analysis(self, tokens, lowers: list[int], hits: list[tuple[int, int, int]], index, defined) -> Analysis:
+        """Sort one passage's matches into features and cues, and find its party mentions."""
+        feats: dict[str, dict[str, list[tuple[int, int, str]]]] = {}
+        cue_at: dict[int, tuple[int, int, str, str]] = {}
+        for number, s, e in sorted(hits, key=lambda m: (m[1], m[2])):
+            owner, label, rule_id = self.info[number]
+            if owner:
+                feats.setdefault(owner, {}).setdefault(label, []).append((s, e, rule_id))
+                continue
+            old = cue_at.get(s)
+            if old is None or (e - s, CUE_PRIORITY[label]) > (old[1] - old[0], CUE_PRIORITY[old[2]]):
+                cue_at[s] = (s, e, label, rule_id)
+        kept: list[tuple[int, int, str, str]] = []
+        for cue in sorted(cue_at.values()):  # a cue inside a longer one ("shall" in "shall not") is dropped
+            if kept and cue[0] < kept[-1][1]:
+                continue
+            kept.append(cue)
+        return Analysis(feats, kept, self._mentions(lowers, index, defined), tokens, self._imperative(tokens))
+
+    def _imperative(self, tokens) -> str:
+        """Return binding or prohibit when a passage opens with an instruction ("Use ...", "Do not ..."), else ""."""
+        i, n = 0, len(tokens)
+        while i < n and (not tokens[i].is_alpha or (len(tokens[i]) <= 4 and i + 1 < n
+                                                    and tokens[i + 1].text in (")", "."))):
+            i += 1  # skip list markers such as "(a)", "iv." and bullets
+        if i >= n or i > 6 or not tokens[i].text[:1].isupper():
+            return ""
+        low = tokens[i].lower_
+        if low == "please" and i + 1 < n:
+            i, low = i + 1, tokens[i + 1].lower_
+        if low in ("never",) or (low == "do" and i + 1 < n and tokens[i + 1].norm_ == "not"):
+            return "prohibit"
+        return "binding" if low in self.imperatives and low != "do" else ""
+
+    def _mentions(self, lowers: list[int], parties_index, defined) -> list[Mention]:
+        """Return the party mentions of a passage (its tokens' LOWER hashes), longest term first at each token."""
+        out: list[Mention] = []
+        strings = self.vocab.strings
+        n, resume = len(lowers), 0
+        for i in [k for k, h in enumerate(lowers) if h in parties_index]:  # the tokens that start some term
+            if i < resume:
+                continue  # inside a term already read
+            found = None
+            for term, role in parties_index[lowers[i]]:
+                if tuple(lowers[i:i + len(term)]) == term:
+                    found = (term, role)
+                    break
+            if found is None:
+                continue
+            term, role = found
+            end = resume = i + len(term)
+            if end < n and lowers[end] == self.hyphen:  # "Customer-Supplied Materials" names no party
+                continue
+            possessive = end < n and lowers[end] in self.possessive_marks
+            if term[-1] in self.possessive_words:
+                possessive = True
+            out.append(Mention(i, end, role, possessive, tuple(strings[h] for h in term) in defined))
+        return out

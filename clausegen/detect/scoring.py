@@ -1,0 +1,265 @@
+"""Scoring: the verdict of one passage for one safeguard, from its features, cue and bound party."""
+
+from __future__ import annotations
+
+
+from clausegen.model import Document
+from clausegen.detect.common import (Analysis, DETERMINERS, Hit, Mention, NO_CURE_RE, OBJECT_MARKERS, RESERVED_LABELS,
+                                     Rules, SKIPPED_CUES, SUBMIT_VERBS, Unit, WEAK_WINDOW)
+from clausegen.detect.matching import Bag
+
+
+class Judge:
+    """Judge passages: features, the governing cue, the party bound, the level."""
+
+
+    def weakened_nearby(self, rules: Rules, unit: Unit, doc: Document, spaced: str, leads: dict[int, int]) -> bool:
+        """Return whether the sentence after a passage, or the list items it introduces, hold a downgrade
+        combination ("... may terminate if: (a) you breach ... and do not cure it within 30 days")."""
+        text, section = doc.text, doc.sections[unit.section_pos]
+        stop = text.find(". ", unit.end, section.end)
+        spans = [(unit.end, section.end if stop < 0 else stop + 1)]
+        if text[unit.start:unit.end].rstrip().endswith((":", "-", "—")):
+            spans += [(doc.sections[j].start, doc.sections[j].end) for j, lead in leads.items()
+                      if lead == unit.section_pos][:8]
+        for start, end in spans:
+            if end - start < 3 or NO_CURE_RE.search(text, start, end):
+                continue
+            sketch = self.sketch(Bag(spaced[start:end].split()))
+            for combo in rules.downgrade:
+                bits = [self.bit.get((rules.sid, label)) for label in combo]
+                if all(b is not None and self.holds(sketch, b) for b in bits):
+                    return True
+        return False
+
+    def judge(self, rules: Rules, unit: Unit, i: int, a: Analysis, leads: list[Analysis] | None = None) -> Hit | None:
+        """Return this passage's verdict for one safeguard, or None when it says nothing on it.
+
+        Candidate combinations are tried strongest first (core, then downgraded core, then partial); each is
+        judged at its own anchor (its first feature) with the cue that governs it there. A combination that names
+        a cue ("modify+prohibit") needs that cue to be the governing one, not merely somewhere in the sentence."""
+        leads = leads or []
+        own = self._own_features(rules, a)
+        inherited: dict[str, list[tuple[int, int, str]]] = {}
+        for lead in leads:
+            for label, found in self._own_features(rules, lead).items():
+                inherited.setdefault(label, found)
+        labels = set(own) | set(inherited) | {c[2] for c in a.cues}
+        for lead in leads:
+            labels |= {c[2] for c in lead.cues}
+        if a.imperative:
+            labels.add(a.imperative)
+        if "rule" in labels:  # "We do not allow ..." is a prohibition on the users
+            labels.add("prohibit")
+        labels |= self._party_labels(a)
+        if any(set(combo) <= labels for combo in rules.exclude):
+            return None
+        if unit.kind == "definition" and rules.modality == "required":
+            return None  # '"Restricted Country" means ...' defines a word, it binds nobody
+        cores = [c for c in rules.core if set(c) <= labels]
+        # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one
+        weakened = any(set(d) <= labels for d in rules.downgrade) and not NO_CURE_RE.search(a.tokens.text)
+        strong = [] if weakened else cores
+        candidates = [(c, "present", False) for c in strong]
+        candidates += [(c, "partial", True) for c in cores if c not in strong]
+        candidates += [(c, "partial", False) for c in rules.partial if set(c) <= labels]
+        if not candidates:
+            return None
+        elements = {eid for eid, combos in rules.elements.items() if any(set(c) <= labels for c in combos)}
+        first_other = None
+        for combo, level, downgraded in candidates:
+            rule_ids = sorted({rid for part in combo if part not in RESERVED_LABELS
+                               for _, _, rid in own.get(part, inherited.get(part, []))})
+            if unit.kind == "heading" or (unit.kind == "recital" and rules.modality == "required"):
+                return Hit(i, unit.kind, combo, rule_ids, "", "", "", elements)
+            hit = self._judge_combo(rules, i, a, leads, own, combo, level, downgraded, rule_ids, elements)
+            if hit is None:
+                continue
+            if hit.level in ("other", "negated"):
+                first_other = first_other or hit
+                continue
+            return hit
+        return first_other
+
+    def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis], own,
+                     combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
+                     elements: set[str]) -> Hit | None:
+        """Return the verdict of one combination, trying each place its leading feature occurs ("Supplier
+        shall not suspend ..., but may terminate ..."), or None when no cue or party fits."""
+        feature = next(part for part in combo if part not in RESERVED_LABELS)
+        chain = [a] + leads
+        at = 0 if feature in own else next(k for k, ctx in enumerate(chain)
+                                          if feature in self._own_features(rules, ctx))
+        fallback = None
+        for start, _end, _rid in self._own_features(rules, chain[at])[feature][:4]:
+            hit = self._judge_at(rules, i, a, chain, at, start, feature, combo, level, downgraded, rule_ids,
+                                 elements)
+            if hit is not None and hit.level not in ("other", "negated"):
+                return hit
+            fallback = fallback or hit
+        return fallback
+
+    def _judge_at(self, rules: Rules, i: int, a: Analysis, chain: list[Analysis], at: int, anchor: int,
+                  feature: str, combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
+                  elements: set[str]) -> Hit | None:
+        """Return the verdict of one combination with its leading feature at token `anchor` of chain[at]."""
+        context = chain[at]
+        cue, subject = self._governing(context, anchor)
+        for lead in chain[at + 1:]:  # no cue here: the sentence that introduces the list governs
+            if cue is not None:
+                break
+            cue, subject = self._governing(lead, len(lead.tokens))
+            if cue is not None:
+                context, anchor = lead, len(lead.tokens)
+        imperative = next((ctx.imperative for ctx in chain if ctx.imperative), "")
+        if cue is None and imperative:
+            cue = (0, 0, imperative, "imperative")
+            subject = subject or "recipient"
+        modality = cue[2] if cue else "none"
+        cue_id = cue[3] if cue else ""
+        if modality == "rule":  # the supplier's house rule binds the users
+            modality, subject = "prohibit", "none"
+        wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
+        if wanted and not any(modality == w or (w == "binding" and modality == "prohibit") for w in wanted):
+            return None
+        if modality == "empty" and self._subject_at(context, cue[0]) != "supplier":
+            # "The Customer is not required to permit any audit": the safeguard is expressly negated
+            return Hit(i, "negated", combo, rule_ids, modality, cue_id, subject or "none", set())
+        # a weak cue near the feature, or an emptying one anywhere in the passage, weakens the duty
+        low = min(anchor, cue[0]) - WEAK_WINDOW if cue else anchor - WEAK_WINDOW
+        high = max(anchor, cue[1] + WEAK_WINDOW // 2) if cue else anchor
+        near = [c for c in context.cues if c[2] == "weak" and low <= c[0] <= high]
+        empties = [c for c in a.cues if c[2] == "empty" and self._subject_at(a, c[0]) != "supplier"]
+        if empties:
+            modality, cue_id = "empty", empties[0][3]
+        elif near:
+            modality, cue_id = "weak", near[0][3]
+        if subject is None and rules.direction == "duty":  # "Mistral AI's notification of ...": the owner acts
+            limit = min(anchor, cue[0]) if cue is not None and cue[1] > 0 else anchor
+            owner = next((m for m in reversed(context.mentions) if m.end <= limit and m.possessive
+                          and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
+            subject = owner.role if owner else None
+        role = subject or "none"
+        any_party = feature in rules.any_party
+        if any_party:  # "a way to report misuse is provided", "anyone may report": whoever states it
+            role = "none"
+            modality = "binding" if modality in ("right", "none") else modality
+        verdict = self._attribute(rules, role, modality, context, cue, anchor)
+        if verdict == "other":
+            return Hit(i, "other", combo, rule_ids, modality, cue_id, role, elements)
+        if verdict == "none":
+            return None
+        if modality == "none" and rules.modality == "required":
+            return None
+        weak = modality in ("weak", "empty") or (verdict == "weak" and "right" not in combo)
+        if weak:
+            level = "partial"
+        note = "downgraded" if downgraded else ("weak" if weak else "")
+        return Hit(i, level, combo, rule_ids, modality, cue_id, role, elements, note=note)
+
+    @staticmethod
+    def _own_features(rules: Rules, a: Analysis) -> dict[str, list[tuple[int, int, str]]]:
+        """Return a passage's features for one safeguard, without third-party features that name a party."""
+        feats = a.feats.get(rules.sid, {})
+        if not rules.third_party or not feats:
+            return feats
+        defined = [m for m in a.mentions if m.defined]
+        out = {}
+        for label, found in feats.items():
+            if label in rules.third_party:
+                found = [f for f in found if not any(m.start <= f[1] - 1 < m.end for m in defined)]
+                if not found:
+                    continue
+            out[label] = found
+        return out
+
+    @staticmethod
+    def _is_object(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention is the object of a preposition ("to the Customer"), so not a subject."""
+        k = mention.start - 1
+        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        return k >= 0 and a.tokens[k].lower_ in OBJECT_MARKERS
+
+    @staticmethod
+    def _party_labels(a: Analysis) -> set[str]:
+        """Return names_supplier / names_recipient when the passage names that party, and by_supplier for
+        "... by the Licensor" (the supplier as the agent of a passive verb)."""
+        out = set()
+        for m in a.mentions:
+            if not (m.defined or a.tokens[m.start].lower_ in ("we", "us", "our", "you", "your")):
+                continue  # a generic role word ("a hosting provider") is not the contract's party
+            if m.role == "supplier":
+                out.add("names_supplier")
+                if m.start > 0 and a.tokens[m.start - 1].lower_ == "by":
+                    out.add("by_supplier")
+            elif m.role == "recipient":
+                out.add("names_recipient")
+        return out
+
+    @staticmethod
+    def _subject_at(a: Analysis, position: int) -> str:
+        """Return the role of the nearest party named before a token, or ''."""
+        mention = next((m for m in reversed(a.mentions) if m.end <= position and not m.possessive), None)
+        return mention.role if mention else ""
+
+    @staticmethod
+    def _governing(a: Analysis, anchor: int):
+        """Return the modality cue that governs token `anchor` and the role of the party it binds."""
+        before = [c for c in a.cues if c[0] <= anchor and c[2] not in SKIPPED_CUES]
+        after = [c for c in a.cues if c[0] > anchor and c[2] not in SKIPPED_CUES]
+        cue = before[-1] if before else (after[0] if after else None)
+        if cue is None:
+            return None, None
+        subject = None
+        # the party named before both the cue and the feature acts; failing that, the one before the cue
+        for limit in dict.fromkeys((min(cue[0], anchor), cue[0])):
+            for mention in reversed(a.mentions):
+                if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention):
+                    subject = mention.role
+                    break
+            if subject is not None:
+                break
+        if subject is None:  # passive voice: "... may not be assigned by the Licensee"
+            for mention in a.mentions:
+                if mention.start > anchor and mention.start - anchor <= 12 and mention.start > 0 \
+                        and a.tokens[mention.start - 1].lower_ == "by":
+                    subject = mention.role
+                    break
+        return cue, subject
+
+    @staticmethod
+    def _attribute(rules: Rules, role: str, modality: str, a: Analysis, cue, anchor: int) -> str:
+        """Return ok, weak, other (binds the wrong party) or none for a passage's party and modality."""
+        if rules.direction == "duty":
+            if role == "supplier":
+                # the supplier may require the recipient to do it
+                if modality == "right" and cue is not None and \
+                        any(c[2] == "require" and cue[0] <= c[0] <= anchor for c in a.cues):
+                    return "ok"
+                return "other"
+            if modality == "right":
+                return "weak"  # "may ..." is a permission, not a duty
+            return "ok"
+        # right: the supplier (or either party) holds it, or the recipient is bound to submit to it
+        actor = role
+        if cue is not None:  # "shall permit the Licensee to audit": the right belongs to the one permitted
+            inside = [m for m in a.mentions if cue[1] <= m.start < anchor and not m.possessive]
+            if inside and any(t.norm_ in ("permit", "allow", "enable", "authorize", "entitle", "grant", "let")
+                              for t in a.tokens[cue[0]:inside[-1].start]):
+                actor = inside[-1].role
+        if actor == "supplier":
+            return "ok" if modality in ("right", "none") else "none"
+        if actor in ("mutual", "unknown", "none"):
+            return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
+        # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")
+        if actor == role and modality in ("binding", "prohibit", "weak", "empty"):
+            subject = next((m for m in reversed(a.mentions) if m.end <= anchor and not m.possessive), None)
+            if modality != "prohibit" and subject is not None and subject.role == "recipient" and \
+                    anchor - subject.end <= 3 and \
+                    not any(t.norm_ in SUBMIT_VERBS for t in a.tokens[subject.end:anchor + 1]):
+                return "other"
+            return "ok"
+        return "other"
+
+    # -- findings --------------------------------------------------------------------------------------------

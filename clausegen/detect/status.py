@@ -1,0 +1,149 @@
+"""Status and evidence: the document-level finding of each safeguard, its quotes and its explanation."""
+
+from __future__ import annotations
+
+
+from clausegen.model import Document, Evidence, Finding, Section
+from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
+                                     rule_name, section_label, short_quote, sorted_words)
+
+
+class StatusMaker:
+    """Turn passage verdicts into a Finding with ranked evidence and plain words."""
+
+
+    def finding(self, rules: Rules, hits: list[Hit], units: list[Unit], doc: Document, parties: Parties,
+                heading: int | None) -> Finding:
+        """Return the document-level Finding of one safeguard from its passage verdicts."""
+        counted = [h for h in hits if h.level in ("present", "partial")]
+        if not any(h.level == "present" for h in counted):
+            for hit in counted:  # the similarity check may lift a plain partial passage (never a weakened one)
+                if not hit.note:
+                    hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
+                    if hit.fuzzy >= rules.fuzzy_upgrade:
+                        hit.level, hit.note = "present", "paraphrase"
+        present = [h for h in counted if h.level == "present"]
+        partial = [h for h in counted if h.level == "partial"]
+        best = present or partial
+        covered = set().union(*(h.elements for h in counted)) if counted else set()
+        status = "present" if present else "partial" if partial else "missing"
+        for hit in best:
+            if not hit.fuzzy:
+                hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
+        # the passage that decided comes first: a core combination, binding a named party, closest to the
+        # library's own wording, covering the most elements
+        best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
+                                 -round(h.fuzzy, -1), -len(h.elements), h.unit))
+        evidence, indexes = [], []
+        seen_sections: set[int] = set()
+        for hit in best[:EVIDENCE_PER_FINDING]:
+            unit = units[hit.unit]
+            section = doc.sections[unit.section_pos]
+            lead = units[unit.lead] if unit.lead is not None else None
+            evidence.append(self.evidence(doc, unit, section, lead))
+            if unit.section_pos not in seen_sections:
+                seen_sections.add(unit.section_pos)
+                indexes.append(section.index)
+        missing_elements = [e for e in rules.element_ids if e not in covered] if status != "missing" else []
+        if status == "partial":
+            missing_elements = [rules.core_element] + missing_elements
+        total = max(1, len(rules.element_ids))
+        extra = len(covered & set(rules.element_ids)) / total
+        top_fuzzy = max((h.fuzzy for h in best), default=0.0) / 100.0
+        if status == "present":
+            score = 0.7 + 0.2 * extra + 0.1 * top_fuzzy
+        elif status == "partial":
+            score = 0.35 + 0.15 * extra + 0.1 * top_fuzzy
+        else:
+            score = 0.0
+        explanation = self.explain(rules, status, best[0] if best else None, hits, units, doc, parties, heading)
+        deciding = best[0] if best else next((h for h in hits if h.level in ("other", "negated")), None)
+        fired = [rule_name(rules, deciding)] + deciding.rule_ids if deciding is not None else []
+        found = ([rules.core_element] if status == "present" else []) + [e for e in rules.element_ids if e in covered]
+        return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
+                       section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
+
+    @staticmethod
+    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
+        """Return the quote of a passage, whole, with the sentence that introduces it when it is a list item
+        close below it ("You will not: ... (c) use the Software to ..."), and its location."""
+        start, end = unit.start, unit.end
+        if lead is not None and lead.start < start and end - lead.start <= QUOTE_CHARS:
+            start = lead.start
+        if end - start > QUOTE_CHARS:
+            cut = doc.text.rfind(" ", start, start + QUOTE_CHARS)
+            end = cut if cut > start else start + QUOTE_CHARS
+        text = doc.text[start:end]
+        return Evidence(text, start, end, section_label(section))
+
+    def similarity(self, rules: Rules, passage: str) -> float:
+        """Return the best rapidfuzz similarity (0-100) of a passage to the safeguard's reference wordings."""
+        if not rules.references:
+            return 0.0
+        from rapidfuzz import fuzz, process
+
+        # token_sort_ratio is ratio over sorted words: sorting the references once spares it per call
+        query = sorted_words(normalise_for_fuzz(passage))
+        best = process.extractOne(query, rules.sorted_references, scorer=fuzz.ratio)
+        return float(best[1]) if best else 0.0
+
+    def party_phrase(self, term: str, fallback: str) -> str:
+        """Return how an explanation names a party: "the Licensee", "you", "Juniper"."""
+        if not term:
+            return f"the {fallback}"
+        if term.lower() in self.pronouns:
+            return term
+        return f"the {term}" if term.lower() in self.role_words else term
+
+    def explain(self, rules: Rules, status: str, hit: Hit | None, hits: list[Hit], units: list[Unit],
+                doc: Document, parties: Parties, heading: int | None = None) -> str:
+        """Return a few plain sentences a lawyer can check: the status, the words that decided it and where, and
+        what is missing (rule ids go to Finding.rules, never here)."""
+        def where(h: Hit) -> str:
+            label = section_label(doc.sections[units[h.unit].section_pos])
+            return f" ({label})" if label else ""
+
+        def quote(h: Hit) -> str:
+            unit = units[h.unit]
+            return f"“{short_quote(doc.text[unit.start:unit.end])}”{where(h)}"
+
+        who = {"recipient": self.party_phrase(parties.recipient_term, "recipient"), "mutual": "each party",
+               "supplier": self.party_phrase(parties.supplier_term, "supplier"), "unknown": "a party",
+               "none": "the reader"}
+        recipient, supplier = who["recipient"], who["supplier"]
+        wanted = rules.description.rstrip(".")
+        core = wanted[:1].lower() + wanted[1:]
+        head = f"{rules.title}: {status}."
+        if hit is not None:
+            bound = who.get(hit.role, "a party")
+            if status == "present":
+                if hit.role == "none":
+                    verb = "states it as a rule for whoever it addresses"
+                else:
+                    verb = f"gives {bound} the right" if rules.direction == "right" else f"binds {bound}"
+                how = " It is close to the library's own wording." if hit.note == "paraphrase" else ""
+                return f"{head} {quote(hit)} {verb}.{how}"
+            if hit.note == "downgraded":
+                reason = "a condition in or next to it, such as a cure period or an internal-use limit, weakens it"
+            elif hit.cue in ("weak", "empty"):
+                reason = "soft wording (such as “reasonable efforts”, “should” or a carve-out) weakens the duty"
+            elif hit.role == "recipient" and hit.cue == "right":
+                reason = f"it only permits {recipient} (“may”), it does not bind"
+            else:
+                reason = f"it touches the topic, but it does not say that {core}"
+            return f"{head} {quote(hit)}: {reason}."
+        other = [h for h in hits if h.level == "other"]
+        if other:
+            party = supplier if rules.direction == "duty" else recipient
+            side = "binds only" if rules.direction == "duty" else "gives the right only to"
+            return f"{head} The only text on the topic, {quote(other[0])}, {side} {party}; nothing says that {core}."
+        if heading is not None:
+            title = doc.sections[heading].text.strip()[:60]
+            return f"{head} The heading “{title}” names the topic, but no text under it binds {recipient}."
+        negated = [h for h in hits if h.level == "negated"]
+        if negated:
+            return f"{head} {quote(negated[0])} expressly rules it out."
+        recital = [h for h in hits if h.level == "recital"]
+        if recital:
+            return f"{head} Only a recital{where(recital[0])} mentions it; recitals bind nobody."
+        return f"{head} Nothing in the document says that {core}."
