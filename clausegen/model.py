@@ -181,6 +181,7 @@ class Evidence:
     start: int
     end: int
     section: str
+    page: int | None = None  # 1-based page of a PDF (or OCR'd) source; None for formats without pages
 
 
 @dataclass
@@ -219,6 +220,7 @@ class Review:
                     "score": round(f.score, 3),
                     "evidence": [
                         {"text": e.text, "start": e.start, "end": e.end, "section": e.section}
+                        | ({"page": e.page} if e.page is not None else {})
                         for e in f.evidence
                     ],
                     "missing_elements": list(f.missing_elements),

@@ -261,3 +261,16 @@ def test_documents_that_are_not_contracts_are_typed_and_warned(library, name, te
         assert not any(f.required for f in review.findings)
     else:
         assert "warnings" not in data
+
+
+@pytest.mark.parametrize("suffix, paged", [("pdf", True), ("docx", False), ("txt", False)])
+def test_evidence_carries_its_page_in_paged_formats(sample_reviews, suffix, paged):
+    """A PDF quote says on which page it stands (1-based, within the document); other formats have no page key."""
+    data = sample_reviews[f"misleading_headings.{suffix}"].to_dict()
+    quotes = [e for s in data["safeguards"] for e in s["evidence"]]
+    assert quotes
+    if paged:
+        assert all(isinstance(e["page"], int) and 1 <= e["page"] <= 10 for e in quotes)
+        assert len({e["page"] for e in quotes}) > 1  # the quotes come from several pages
+    else:
+        assert not any("page" in e for e in quotes)

@@ -16,7 +16,6 @@ from clausegen.detect.matching import (MatcherPattern, PhraseTable, TokenPattern
 class Builder:
     """Compiled rules of one library version: the spaCy pipeline, matchers and prefilter."""
 
-
     def __init__(self, library):
         from spacy import attrs
         from spacy.matcher import Matcher

@@ -16,7 +16,6 @@ from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
 class CandidateFinder:
     """Cut a document into passages and keep those whose words can complete a rule."""
 
-
     def section_leads(self, doc: Document) -> dict[int, int]:
         """Return, for each section that is a list item, the section that introduces the list (ends with ':')."""
         text, sections = doc.text, doc.sections

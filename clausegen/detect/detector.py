@@ -20,7 +20,6 @@ from clausegen.detect.status import StatusMaker
 class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
     """Compiled rules of one library version, and the review of a document with them."""
 
-
     def detect(self, doc: Document, roles: dict[str, str] | None = None) -> tuple[dict[str, Finding], Parties]:
         """Return a Finding per safeguard (status, evidence, missing elements, explanation) and the parties.
 

@@ -11,7 +11,6 @@ from clausegen.detect.common import (AND_NAME_RE, BETWEEN_RE, COMPANY_RE, MEANS_
 class PartyFinder:
     """Find the parties of a contract and their mentions in a passage."""
 
-
     def find_parties(self, text: str, lowered: str | None = None) -> Parties:
         """Return the parties: defined terms of the preamble and definitions, with supplier/recipient roles.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from clausegen.model import Document
 from clausegen.detect.common import (Analysis, DETERMINERS, Hit, Mention, NO_CURE_RE, OBJECT_MARKERS, RESERVED_LABELS,
                                      Rules, SKIPPED_CUES, SUBMIT_VERBS, Unit, WEAK_WINDOW)
@@ -11,7 +10,6 @@ from clausegen.detect.matching import Bag
 
 class Judge:
     """Judge passages: features, the governing cue, the party bound, the level."""
-
 
     def weakened_nearby(self, rules: Rules, unit: Unit, doc: Document, spaced: str, leads: dict[int, int]) -> bool:
         """Return whether the sentence after a passage, or the list items it introduces, hold a downgrade

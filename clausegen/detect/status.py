@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from clausegen.model import Document, Evidence, Finding, Section
 from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
                                      rule_name, section_label, short_quote, sorted_words)
@@ -10,7 +9,6 @@ from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_C
 
 class StatusMaker:
     """Turn passage verdicts into a Finding with ranked evidence and plain words."""
-
 
     def finding(self, rules: Rules, hits: list[Hit], units: list[Unit], doc: Document, parties: Parties,
                 heading: int | None) -> Finding:
@@ -74,7 +72,7 @@ class StatusMaker:
             cut = doc.text.rfind(" ", start, start + QUOTE_CHARS)
             end = cut if cut > start else start + QUOTE_CHARS
         text = doc.text[start:end]
-        return Evidence(text, start, end, section_label(section))
+        return Evidence(text, start, end, section_label(section), page=section.page)
 
     def similarity(self, rules: Rules, passage: str) -> float:
         """Return the best rapidfuzz similarity (0-100) of a passage to the safeguard's reference wordings."""
