@@ -41,7 +41,7 @@ SYMBOL = {"present": "\u2713", "partial": "\u25d0", "missing": "\u2715"}
 STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 PAGE_SIZE = 1000  # rows shown at once: a browser lays out 1,000 rows quickly, 10,000 slowly (hidden rows cost nothing)
 QUOTE_CHARS = 1200  # a quote longer than this is cut in the panel (results.jsonl has it in full)
-SEPARATORS = "/_-. "  # where a name's distinguishing part may start
+SEPARATORS = "/_- "  # where a name's distinguishing part may start (and at its extension)
 MIN_SHARED = 12  # names sharing fewer leading characters are told apart at a glance: nothing is dimmed
 
 
@@ -69,14 +69,17 @@ def _cut(text: str, limit: int) -> str:
 
 def distinguishing_starts(names: list[str]) -> dict[str, int]:
     """Return, per name, where the part that tells it from its nearest names in sorted order starts: the start of
-    the word (after / _ - . or space) holding the first character it does not share; 0 when it shares little."""
+    the word (after / _ - or space, or the extension's dot) holding the first character it does not share; 0 when it
+    shares little."""
     order = sorted(set(names))
     starts = {}
     for k, name in enumerate(order):
         shared = max((len(os.path.commonprefix([name, order[j]])) for j in (k - 1, k + 1) if 0 <= j < len(order)),
                      default=0)
         shared = min(shared, len(name) - 1)
-        starts[name] = max(name.rfind(sep, 0, shared + 1) for sep in SEPARATORS) + 1 if shared >= MIN_SHARED else 0
+        dot = name.rfind(".")
+        cut = max([name.rfind(sep, 0, shared + 1) for sep in SEPARATORS] + [dot if dot <= shared else -1]) + 1
+        starts[name] = cut if shared >= MIN_SHARED else 0
     return starts
 
 
