@@ -121,6 +121,16 @@ def keyboard_screenshots(browser: Browser, url: str, folder: Path) -> list[Path]
     browser.press("Enter")
     browser.press("Tab")
     shots.append(browser.screenshot(folder / "dashboard-5000-panel.png"))
+    browser.press("Escape")  # back on the row; now search the evidence and open the first match
+    browser.evaluate("document.getElementById('q').focus()")
+    browser.type_text("export control")
+    for _ in range(40):
+        browser.press("Tab")
+        if browser.evaluate("document.activeElement.classList.contains('open')"):
+            break
+    browser.press("Enter")
+    browser.evaluate("document.querySelector('#dbody mark').scrollIntoView({block: 'center'}); true")
+    shots.append(browser.screenshot(folder / "dashboard-5000-search-panel.png"))
     return shots
 
 

@@ -153,9 +153,10 @@ function expand(i){
               me: x[4].map(function(k){ return DATA.str[k]; })};
     })};
 }
+function breakable(s){ return esc(s).replace(/([\/_-])/g, '$1<wbr>'); }
 function nameHtml(name, cut){
-  return cut ? '<span class="pfx">' + esc(name.slice(0, cut)) + '</span><span class="dist">' + esc(name.slice(cut)) + '</span>'
-    : '<span class="dist">' + esc(name) + '</span>';
+  return cut ? '<span class="pfx">' + breakable(name.slice(0, cut)) + '</span><span class="dist">' + breakable(name.slice(cut)) + '</span>'
+    : '<span class="dist">' + breakable(name) + '</span>';
 }
 function mark(text, q){  // the quote, escaped, with the searched words marked
   if (!q) return esc(text);
@@ -165,7 +166,8 @@ function mark(text, q){  // the quote, escaped, with the searched words marked
 }
 function where(e){
   var loc = [];
-  if (e.sec) loc.push(/^[\dA-Za-z]{1,4}([.)(]|$)/.test(e.sec) && /\d|\(/.test(e.sec) ? 'clause ' + e.sec : 'under \u201c' + e.sec + '\u201d');
+  // a clause number ("4.2(a)(ii)", "(b)") or else a heading ("Recitals", "Section 11.09")
+  if (e.sec) loc.push(/^[(\w][\w.()]{0,24}$/.test(e.sec) && /[\d(]/.test(e.sec) ? 'clause ' + e.sec : 'under \u201c' + e.sec + '\u201d');
   if (e.pg != null) loc.push('page ' + e.pg);
   return loc.join(' \u00b7 ');
 }

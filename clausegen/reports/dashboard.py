@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -42,6 +43,7 @@ STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 PAGE_SIZE = 1000  # rows shown at once: a browser lays out 1,000 rows quickly, 10,000 slowly (hidden rows cost nothing)
 QUOTE_CHARS = 1200  # a quote longer than this is cut in the panel (results.jsonl has it in full)
 SEPARATORS = "/_- "  # where a name's distinguishing part may start (and at its extension)
+BREAK_AFTER = re.compile(r"([/_-])")
 MIN_SHARED = 12  # names sharing fewer leading characters are told apart at a glance: nothing is dimmed
 
 
@@ -83,11 +85,16 @@ def distinguishing_starts(names: list[str]) -> dict[str, int]:
     return starts
 
 
+def _breakable(text: str) -> str:
+    """Return text escaped, with a line-break opportunity after each / _ - (long names wrap between words)."""
+    return BREAK_AFTER.sub(r"\1<wbr>", _esc(text))
+
+
 def _name_html(name: str, start: int) -> str:
     """Return the name with its shared beginning dimmed and its distinguishing part emphasised."""
     if not start:
-        return f"<span class='dist'>{_esc(name)}</span>"
-    return f"<span class='pfx'>{_esc(name[:start])}</span><span class='dist'>{_esc(name[start:])}</span>"
+        return f"<span class='dist'>{_breakable(name)}</span>"
+    return f"<span class='pfx'>{_breakable(name[:start])}</span><span class='dist'>{_breakable(name[start:])}</span>"
 
 
 def _file_uri(path: str) -> str:
