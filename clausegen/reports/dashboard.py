@@ -234,8 +234,8 @@ def _header(w, titles, descriptions, totals, reviewed, errors):
         bar = "".join(f"<i class='{k}' style='width:{100 * c[k] / n:.1f}%'></i>" for k in ("present", "partial", "missing"))
         w(f"<td class='tot sgtot' data-sg='{sid}'><button type='button' class='totbtn' title='list the documents "
           f"missing it'><span class='sr'>{_esc(titles[sid])}: </span><span class='bar' aria-hidden='true'>{bar}</span>"
-          f"<span class='nums'><b class='g'>{c['present']}</b><span class='sr'> present, </span>\u00b7"
-          f"<b class='a'>{c['partial']}</b><span class='sr'> partial, </span>\u00b7<b class='r'>{c['missing']}</b>"
+          f"<span class='nums'><b class='g'>{c['present']}</b><span class='sr'> present, </span>\u00b7<wbr>"
+          f"<b class='a'>{c['partial']}</b><span class='sr'> partial, </span>\u00b7<wbr><b class='r'>{c['missing']}</b>"
           "<span class='sr'> missing</span></span></button></td>")
     w("</tr></thead>")
 
@@ -319,6 +319,7 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
     w("<main class='gridwrap'><table id='grid' class='grid'><caption class='sr'>Documents by safeguard status, "
       "worst gaps first. Each document name is a button that opens its evidence; the arrow keys move between "
       "documents.</caption>")
+    w("<colgroup><col class='w-doc'><col class='w-type'><col class='w-gaps'>" + "<col class='w-sg'>" * 10 + "</colgroup>")
     _header(w, titles, descriptions, status_totals(rows), reviewed, errors)
     w("<tbody>")
     for index, row in enumerate(rows):
