@@ -123,9 +123,11 @@ class Browser:
         """Type text into the focused field."""
         self.call("Input.insertText", text=text)
 
-    def screenshot(self, path) -> Path:
-        """Save a PNG of the viewport."""
-        Path(path).write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
+    def screenshot(self, path, scale: float = 1.0) -> Path:
+        """Save a PNG of the viewport (scaled down when scale < 1)."""
+        width, height = self.evaluate("[innerWidth, innerHeight]")
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": scale}
+        Path(path).write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png", clip=clip)["data"]))
         return Path(path)
 
     def axe(self, context: str = "document") -> dict:

@@ -131,7 +131,25 @@ def keyboard_screenshots(browser: Browser, url: str, folder: Path) -> list[Path]
     browser.press("Enter")
     browser.evaluate("document.querySelector('#dbody mark').scrollIntoView({block: 'center'}); true")
     shots.append(browser.screenshot(folder / "dashboard-5000-search-panel.png"))
+    shots.append(browser.screenshot(folder / "dashboard-5000-search-panel-small.png", scale=0.6))
     return shots
+
+
+def summarise_axe(result: dict) -> dict:
+    """Return axe-core's result with the violations in full and, for the rules it could not decide (incomplete),
+    the count of elements per reason with three examples (the full list runs to 12,000 status symbols)."""
+    incomplete = []
+    for rule in result["incomplete"]:
+        reasons: dict[str, dict] = {}
+        for node in rule["nodes"]:
+            for check in node["any"] + node["all"] + node["none"]:
+                entry = reasons.setdefault(check["message"], {"elements": 0, "examples": []})
+                entry["elements"] += 1
+                if len(entry["examples"]) < 3:
+                    entry["examples"].append(node["target"])
+        incomplete.append({"id": rule["id"], "impact": rule["impact"], "help": rule["help"], "reasons": reasons})
+    return {"testEngine": result["testEngine"], "violations": result["violations"], "incomplete": incomplete,
+            "passes": result["passes"]}
 
 
 def main(argv=None) -> int:
@@ -175,7 +193,7 @@ def main(argv=None) -> int:
                 for label, fragment in (("grid", ""), ("panel open", "#doc=0")):
                     browser.open(path.as_uri() + fragment)
                     result = browser.axe()
-                    report[label] = result
+                    report[label] = summarise_axe(result)
                     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
                     print(f"  axe-core {result['testEngine']['version']} ({label}): {len(result['violations'])} "
                           f"violations, {len(serious)} serious or critical: "

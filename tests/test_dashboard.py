@@ -177,7 +177,7 @@ def test_dashboard_in_headless_chromium(tmp_path):
     # drill-down: every one of the strong contract's quotes and a weak one's missing elements
     strong_index = order.index(strong_name.lower())
     dom = run_chromium(["--dump-dom", url + f"#doc={strong_index}"], tmp_path / "profile6")
-    drawer = dom[dom.index('id="drawer"'):dom.index("</aside>")]
+    drawer = dom[dom.index('id="drawer"'):dom.index('<script id="data"')]
     assert not re.match(r'id="drawer"[^>]*hidden', drawer)
     assert drawer.count('<blockquote class="quote"') == sum(len(s["evidence"]) for s in strong_row["safeguards"])
     assert " ".join(quote.split())[:40].replace("&", "&amp;").replace('"', "&quot;") in drawer.replace("\u201c", "")

@@ -340,11 +340,11 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
         w(f"<tr><td>{_esc(item.rel)}</td><td>{_esc(item.reason)}</td></tr>")
     w("</table></details></section>")
 
-    w("<div id='shade' class='shade' hidden></div><aside id='drawer' class='drawer' hidden aria-modal='true' "
+    w("<div id='shade' class='shade' hidden></div><div id='drawer' class='drawer' hidden aria-modal='true' "
       "role='dialog' aria-labelledby='dtitle'><div class='dnav'><button id='dprev' type='button'>\u2039 Previous"
       "</button><button id='dnext' type='button'>Next \u203a</button><span id='dpos' class='dpos'></span>"
       "<button id='close' class='close' type='button' aria-label='close (Escape)'>\u2715</button></div>"
-      "<div id='dbody'></div></aside>")
+      "<div id='dbody'></div></div>")
     strings = _Strings()
     data = {"rows": [_compact(r, strings, starts.get(r["review"].get("document", ""), 0)) for r in rows],
             "str": strings.items,
