@@ -100,6 +100,7 @@ class Browser:
     def open(self, url: str, ready: str = "document.body && document.body.dataset.ready === '1'") -> float:
         """Load url, wait until the ready expression holds, and return the seconds it took."""
         start = time.perf_counter()
+        self.evaluate("document.body && delete document.body.dataset.ready")  # only the new page's signal counts
         self.call("Page.navigate", url=url)
         while not self.evaluate(f"!!({ready})"):
             if time.perf_counter() - start > 120:

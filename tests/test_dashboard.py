@@ -48,6 +48,8 @@ def sample_rows() -> list[dict]:
         evidence["page"] = k  # the convention's PDF page (docs/architecture.md)
     partial = Review("cuad/AcmeCorp_2019_EX-10.13_Supply.txt", "eula",
                      [Finding(sid, "partial", 0.5, required=True) for sid in SAFEGUARD_IDS]).to_dict()
+    partial["warnings"] = ["pages 2 and 5 were read by OCR"]
+    partial["ocr"] = {"pages": [2, 5], "mean_confidence": 0.71, "unreliable_pages": [5]}
     new_error = error_review("broken.pdf", "corrupt PDF: no trailer")
     new_error["safeguards"] = [dict(s, status="error") for s in new_error["safeguards"]]
     old_error = error_review("locked.docx", "encrypted DOCX: password protected", {"end_use"})
@@ -84,6 +86,23 @@ def test_error_rows_show_error_in_every_column_and_are_counted_apart():
     assert sum(sum(t) for t in totals) == 2 * 10  # present + partial + missing over the two reviewed rows only
     data = json.loads(tree.get_element_by_id("data").text_content())
     assert {s[0] for r in data["rows"] if r[6] for s in r[10]} == {3}  # status code 3 = error throughout
+
+
+def test_dashboard_counts_agree_with_the_audit_summary_and_csv(tmp_path, library):
+    import csv
+
+    folder, expect = make_audit_folder(tmp_path / "in")
+    summary = run_audit(folder, tmp_path / "out", library, jobs=1, progress=False, max_bytes=200_000)
+    tree = lxml_html.fromstring((tmp_path / "out" / "dashboard.html").read_text(encoding="utf-8"))
+    cards = {c.get("data-card"): int(c.find_class("num")[0].text_content()) for c in tree.find_class("card")}
+    with open(tmp_path / "out" / "summary.csv", newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    csv_errors = sum(1 for r in table if r["error"])
+    assert summary.errors == len(expect["broken"]) == csv_errors == cards["errors"]
+    assert cards["documents"] == summary.documents == len(table)
+    assert cards["reviewed"] == summary.documents - summary.errors
+    assert cards["missing a required safeguard"] == summary.documents_missing_required
+    assert cards["skipped files"] == len(summary.skipped)
 
 
 def test_every_quote_with_clause_and_page_and_the_path_as_a_link():
@@ -306,6 +325,25 @@ def test_keyboard_sorts_with_aria_sort(audited, browser):
     browser.press("Enter")
     assert browser.evaluate("document.querySelector('th[data-sort=name]').getAttribute('aria-sort')") == "descending"
     assert active(browser)["cls"] == "sortbtn"
+
+
+def test_panel_shows_pages_ocr_warnings_and_error_reasons(tmp_path, browser):
+    rows = sample_rows()
+    page = tmp_path / "d.html"
+    page.write_text(render_dashboard(rows, [], None, META), encoding="utf-8")
+    names = [r["review"]["document"] for r in rows]
+    panel = "document.getElementById('dbody').textContent"
+    browser.open(page.as_uri() + f"#doc={names.index('cuad/AcmeCorp_2019_EX-10.12_Supply.pdf')}")
+    text = browser.evaluate(panel)
+    assert all(f"clause 4.{k}(a) \u00b7 page {k}" in text for k in range(1, 6)) and "5 quotes" in text
+    browser.open(page.as_uri() + f"#doc={names.index('cuad/AcmeCorp_2019_EX-10.13_Supply.txt')}")
+    text = browser.evaluate(panel)
+    assert "Read by OCR: pages 2, 5, mean confidence 71%; unreliable: page 5" in text
+    assert "pages 2 and 5 were read by OCR" in text
+    browser.open(page.as_uri() + f"#doc={names.index('broken.pdf')}")
+    text = browser.evaluate(panel)
+    assert "Error: not reviewed. corrupt PDF: no trailer" in text and "counted as an error, not as missing" in text
+    assert "Missing" not in text
 
 
 @pytest.mark.parametrize("fragment", ["", "#doc=0", "#rows=err&doc=LAST"])

@@ -308,8 +308,12 @@ $('reset').addEventListener('click', function(){
 });
 $('prev').addEventListener('click', function(){ page--; apply(true); $('grid').scrollIntoView(); });
 $('next').addEventListener('click', function(){ page++; apply(true); $('grid').scrollIntoView(); });
-var doc = loadHash();
-apply(true);
-if (doc !== null && doc !== '') showDoc(+doc);
-document.body.dataset.ready = '1';
+function fromHash(){
+  var doc = loadHash();
+  apply(true);
+  if (doc !== null && doc !== '') showDoc(+doc); else closeDoc();
+  document.body.dataset.ready = '1';
+}
+window.addEventListener('hashchange', fromHash);  // a view pasted or edited in the address bar
+fromHash();
 })();
