@@ -325,6 +325,27 @@ def test_keyboard_sorts_with_aria_sort(audited, browser):
     browser.press("Enter")
     assert browser.evaluate("document.querySelector('th[data-sort=name]').getAttribute('aria-sort')") == "descending"
     assert active(browser)["cls"] == "sortbtn"
+    widths = browser.evaluate(
+        "(function(){ var s = document.getElementById('sg'), m = document.createElement('span');"
+        "m.style.font = getComputedStyle(s).font; m.style.whiteSpace = 'pre';"
+        "m.textContent = [].reduce.call(s.options, function(a, o){ return o.text.length > a.length ? o.text : a; }, '');"
+        "document.body.appendChild(m); var r = [m.offsetWidth, s.clientWidth]; m.remove(); return r; })()")
+    assert 100 < widths[0] <= widths[1]  # the safeguard dropdown shows its longest title whole
+
+
+def test_arrow_keys_go_on_into_the_next_page(tmp_path, browser):
+    rows = [dashboard_row(Review(f"c{i:04d}.txt", "eula", [Finding(sid, "missing", 0.0) for sid in SAFEGUARD_IDS]
+                                 ).to_dict(), f"/x/c{i:04d}.txt") for i in range(PAGE_SIZE + 5)]
+    page = tmp_path / "big.html"
+    page.write_text(render_dashboard(rows, [], None, META), encoding="utf-8")
+    browser.open(page.as_uri())
+    browser.evaluate("document.querySelectorAll('tr.doc button.open')[0].focus()")
+    browser.press("End")
+    assert active(browser)["row"] == PAGE_SIZE - 1
+    browser.press("ArrowDown")
+    assert active(browser)["row"] == PAGE_SIZE and browser.evaluate("document.getElementById('pageinfo').textContent") == "page 2 of 2"
+    browser.press("ArrowUp")
+    assert active(browser)["row"] == PAGE_SIZE - 1 and browser.evaluate("document.getElementById('pageinfo').textContent") == "page 1 of 2"
 
 
 def test_panel_shows_pages_ocr_warnings_and_error_reasons(tmp_path, browser):

@@ -268,9 +268,12 @@ tbody.addEventListener('click', function(ev){
 tbody.addEventListener('keydown', function(ev){  // up and down move between documents, Home and End to the ends
   var tr = ev.target.closest('tr.doc'), moves = {ArrowDown: 1, ArrowUp: -1, Home: -1e9, End: 1e9};
   if (!tr || !(ev.key in moves) || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-  var shown = rows.filter(function(r){ return !r.hidden; }), k = shown.indexOf(tr) + moves[ev.key];
-  var target = shown[Math.max(0, Math.min(shown.length - 1, k))];
   ev.preventDefault();
+  var k = lastHits.indexOf(tr) + moves[ev.key];
+  if (Math.abs(moves[ev.key]) === 1 && (k < page * PAGE || k >= (page + 1) * PAGE) && k >= 0 && k < lastHits.length) {
+    page += moves[ev.key]; apply(true);  // the arrows go on into the next or previous page
+  }
+  var target = lastHits[Math.max(page * PAGE, Math.min(Math.min(lastHits.length, (page + 1) * PAGE) - 1, k))];
   if (target) { target.querySelector('button.open').focus(); target.scrollIntoView({block: 'nearest'}); }
 });
 $('close').addEventListener('click', closeDoc);
