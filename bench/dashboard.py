@@ -101,7 +101,7 @@ def measure(browser: Browser, url: str, repeat: int) -> dict[str, list[float]]:
         times["search name"].append(timed(browser, search.format("bellring")))
         times["search evidence"].append(timed(browser, search.format("export control")))
         times["clear search"].append(timed(browser, search.format("")))
-        times["open document"].append(timed(browser, "document.querySelector('tr.doc:not([hidden]) button.open').click()"))
+        times["open document"].append(timed(browser, "document.querySelector('tr.doc:not([hidden]) .open').click()"))
     return times
 
 
@@ -176,7 +176,8 @@ def main(argv=None) -> int:
         render_s = time.perf_counter() - start
         path = args.keep or tmp / "dashboard.html"
         path.write_text(page, encoding="utf-8")
-        print(f"{len(rows)} rows from {len(reviews)} reviews ({results}); {sum(1 for r in rows if r['review']['errors'])} "
+        errors = sum(1 for r in rows if r["review"]["errors"])
+        print(f"{len(rows)} rows from {len(reviews)} reviews ({results}); {errors} "
               f"error rows; HTML {len(page.encode()) / 1e6:.1f} MB, rendered in {render_s:.2f} s")
         with Browser(tmp / "profile") as browser:
             for name, values in measure(browser, path.as_uri(), args.repeat).items():

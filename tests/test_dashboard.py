@@ -81,7 +81,8 @@ def test_error_rows_show_error_in_every_column_and_are_counted_apart():
         cells = tr.xpath("td[contains(@class, 'c')]")
         assert [c.text_content() for c in cells] == ["error"] * 10
         assert tr.get("data-mr") == "0" and tr.xpath(".//*[@class='errline']")
-    assert "Totals over 2 reviewed documents (2 errors not counted)" in tree.get_element_by_id("totlabel").text_content()
+    totals_label = tree.get_element_by_id("totlabel").text_content()
+    assert "Totals over 2 reviewed documents (2 errors not counted)" in totals_label
     totals = [[int(b.text_content()) for b in td.xpath(".//b")] for td in tree.find_class("sgtot")]
     assert sum(sum(t) for t in totals) == 2 * 10  # present + partial + missing over the two reviewed rows only
     data = json.loads(tree.get_element_by_id("data").text_content())
@@ -154,11 +155,13 @@ def test_dashboard_in_headless_chromium(tmp_path):
     assert errors == len(expect["broken"])
     assert f"Totals over {len(rows) - errors} reviewed documents ({errors} errors not counted)" in dom
     first = re.search(r'<tr class="doc[^>]*data-mr="(\d+)"[^>]*data-err="(\d)"', dom)
-    worst = max(sum(s["required"] and s["status"] == "missing" for s in r["safeguards"]) for r in rows if not r["errors"])
+    worst = max(sum(s["required"] and s["status"] == "missing" for s in r["safeguards"])
+                for r in rows if not r["errors"])
     assert first and int(first.group(1)) == worst and first.group(2) == "0"  # worst gaps first
 
     # filter: documents missing a required safeguard
-    with_gap = sum(1 for r in rows if not r["errors"] and any(s["required"] and s["status"] == "missing" for s in r["safeguards"]))
+    with_gap = sum(1 for r in rows if not r["errors"]
+                   and any(s["required"] and s["status"] == "missing" for s in r["safeguards"]))
     dom = run_chromium(["--dump-dom", url + "#mr=1"], tmp_path / "profile2")
     assert f"showing {with_gap} of {len(rows)} documents" in dom
     # filter: one safeguard missing, and by doc type
@@ -182,7 +185,8 @@ def test_dashboard_in_headless_chromium(tmp_path):
     assert shown == expected and f"Totals over {len(same_type)} matching reviewed documents" in dom
 
     # search covers the evidence: words found only in one document's quotes
-    order = [m for m in re.findall(r'<tr class="doc[^"]*"[^>]*data-name="([^"]*)"', run_chromium(["--dump-dom", url], tmp_path / "p5"))]
+    dom = run_chromium(["--dump-dom", url], tmp_path / "p5")
+    order = re.findall(r'<tr class="doc[^"]*"[^>]*data-name="([^"]*)"', dom)
     strong_name = next(r["document"] for r in rows if expect["strong"] in [r["document"], *r["duplicates"]])
     strong_row = next(r for r in rows if r["document"] == strong_name)
     quote = next(s["evidence"][0]["text"] for s in strong_row["safeguards"] if s["evidence"])
@@ -285,7 +289,8 @@ def test_keyboard_open_move_trap_close(audited, browser):
     browser.evaluate("new Promise(function(done){ setTimeout(done, 300); })")
     assert panel_open(browser) and active(browser)["id"] == "dtitle"
     title = browser.evaluate("document.getElementById('dtitle').textContent")
-    assert title == browser.evaluate(f"JSON.parse(document.getElementById('data').textContent).rows[{second['row']}][0]")
+    data_name = f"JSON.parse(document.getElementById('data').textContent).rows[{second['row']}][0]"
+    assert title == browser.evaluate(data_name)
 
     seen = set()
     for _ in range(8):  # focus stays in the panel, forwards and backwards
@@ -320,7 +325,7 @@ def test_keyboard_sorts_with_aria_sort(audited, browser):
     browser.press("Enter")
     assert browser.evaluate("document.querySelector('th[data-sort=name]').getAttribute('aria-sort')") == "ascending"
     assert browser.evaluate("document.querySelector('th[data-sort=gaps]').hasAttribute('aria-sort')") is False
-    names = browser.evaluate("[].map.call(document.querySelectorAll('tr.doc'), function(tr){ return tr.dataset.name; })")
+    names = browser.evaluate("[].map.call(document.querySelectorAll('tr.doc'), function(r){ return r.dataset.name; })")
     assert names == sorted(names)
     browser.press("Enter")
     assert browser.evaluate("document.querySelector('th[data-sort=name]').getAttribute('aria-sort')") == "descending"
@@ -328,7 +333,8 @@ def test_keyboard_sorts_with_aria_sort(audited, browser):
     widths = browser.evaluate(
         "(function(){ var s = document.getElementById('sg'), m = document.createElement('span');"
         "m.style.font = getComputedStyle(s).font; m.style.whiteSpace = 'pre';"
-        "m.textContent = [].reduce.call(s.options, function(a, o){ return o.text.length > a.length ? o.text : a; }, '');"
+        "m.textContent = [].reduce.call(s.options, function(a, o){ return o.text.length > a.length ? o.text : a; },"
+        "'');"
         "document.body.appendChild(m); var r = [m.offsetWidth, s.clientWidth]; m.remove(); return r; })()")
     assert 100 < widths[0] <= widths[1]  # the safeguard dropdown shows its longest title whole
 
@@ -343,9 +349,10 @@ def test_arrow_keys_go_on_into_the_next_page(tmp_path, browser):
     browser.press("End")
     assert active(browser)["row"] == PAGE_SIZE - 1
     browser.press("ArrowDown")
-    assert active(browser)["row"] == PAGE_SIZE and browser.evaluate("document.getElementById('pageinfo').textContent") == "page 2 of 2"
+    pageinfo = "document.getElementById('pageinfo').textContent"
+    assert active(browser)["row"] == PAGE_SIZE and browser.evaluate(pageinfo) == "page 2 of 2"
     browser.press("ArrowUp")
-    assert active(browser)["row"] == PAGE_SIZE - 1 and browser.evaluate("document.getElementById('pageinfo').textContent") == "page 1 of 2"
+    assert active(browser)["row"] == PAGE_SIZE - 1 and browser.evaluate(pageinfo) == "page 1 of 2"
 
 
 def test_panel_shows_pages_ocr_warnings_and_error_reasons(tmp_path, browser):

@@ -231,7 +231,8 @@ def _header(w, titles, descriptions, totals, reviewed, errors):
     n = max(1, len(reviewed))
     for sid in SAFEGUARD_IDS:
         c = totals[sid]
-        bar = "".join(f"<i class='{k}' style='width:{100 * c[k] / n:.1f}%'></i>" for k in ("present", "partial", "missing"))
+        bar = "".join(f"<i class='{k}' style='width:{100 * c[k] / n:.1f}%'></i>"
+                      for k in ("present", "partial", "missing"))
         w(f"<td class='tot sgtot' data-sg='{sid}'><button type='button' class='totbtn' title='list the documents "
           f"missing it'><span class='sr'>{_esc(titles[sid])}: </span><span class='bar' aria-hidden='true'>{bar}</span>"
           f"<span class='nums'><b class='g'>{c['present']}</b><span class='sr'> present, </span>\u00b7<wbr>"
@@ -319,7 +320,8 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
     w("<main class='gridwrap'><table id='grid' class='grid'><caption class='sr'>Documents by safeguard status, "
       "worst gaps first. Each document name is a button that opens its evidence; the arrow keys move between "
       "documents.</caption>")
-    w("<colgroup><col class='w-doc'><col class='w-type'><col class='w-gaps'>" + "<col class='w-sg'>" * 10 + "</colgroup>")
+    w("<colgroup><col class='w-doc'><col class='w-type'><col class='w-gaps'>" + "<col class='w-sg'>" * 10
+      + "</colgroup>")
     _header(w, titles, descriptions, status_totals(rows), reviewed, errors)
     w("<tbody>")
     for index, row in enumerate(rows):
@@ -329,7 +331,8 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
 
     w("<section class='lists' aria-label='errors and skipped files'>")
     if errors:
-        w(f"<details open><summary>Errors ({len(errors)}): files that could not be reviewed</summary><table class='list'>"
+        w(f"<details open><summary>Errors ({len(errors)}): files that could not be reviewed</summary>"
+          "<table class='list'>"
           "<tr><th scope='col'>Document</th><th scope='col'>Reason</th></tr>")
         for r in errors:
             w(f"<tr><td>{_esc(r['review'].get('document', ''))}</td><td>{_esc(r['review']['errors'][0])}</td></tr>")
