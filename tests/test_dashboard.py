@@ -264,6 +264,16 @@ def active(browser) -> dict:
                             "inPanel: document.getElementById('drawer').contains(a)}; })()")
 
 
+def contrast(a: str, b: str) -> float:
+    """Return the WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(colour):
+        channels = [int(v) / 255 for v in re.findall(r"\d+", colour)[:3]]
+        r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def panel_open(browser) -> bool:
     return browser.evaluate("!document.getElementById('drawer').hidden")
 
@@ -277,6 +287,17 @@ def test_keyboard_open_move_trap_close(audited, browser):
             break
     first = active(browser)
     assert first["cls"] == "open" and first["row"] is not None
+    ring = browser.evaluate("(function(){ var c = getComputedStyle(document.activeElement);"
+                            "return [c.outlineStyle, c.outlineWidth, c.outlineColor, c.boxShadow]; })()")
+    assert ring[:3] == ["solid", "3px", "rgb(17, 17, 17)"] and "rgb(255, 255, 255)" in ring[3]
+    band = browser.evaluate("[].map.call(document.activeElement.closest('tr').children, function(c){"
+                            "var s = getComputedStyle(c); return [s.backgroundColor, s.boxShadow]; })")
+    assert all("rgb(17, 17, 17)" in shadow and "rgb(255, 255, 255)" in shadow for _, shadow in band)
+    colours = browser.evaluate("Array.from(new Set([].map.call(document.querySelectorAll('td.c, th.doc, td.type'),"
+                               "function(c){ return getComputedStyle(c).backgroundColor; })))")
+    assert len(colours) >= 4
+    for colour in colours:  # one of the ring's two colours stands out 3:1 or more on every cell colour
+        assert max(contrast(colour, "rgb(17, 17, 17)"), contrast(colour, "rgb(255, 255, 255)")) >= 3, colour
     browser.press("ArrowDown")
     second = active(browser)
     assert second["cls"] == "open" and second["row"] != first["row"]
