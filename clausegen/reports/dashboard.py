@@ -204,6 +204,8 @@ def _toolbar(w, rows, doc_types, titles):
     w("<button id='reset' type='button'>Reset</button><span id='count' class='count' role='status'></span>")
     w("<span id='pager' class='pager' hidden><button id='prev' type='button' aria-label='previous page'>\u2039</button>"
       "<span id='pageinfo'></span><button id='next' type='button' aria-label='next page'>\u203a</button></span>")
+    w("<p class='keys'>Keys: Tab to a document, \u2191 \u2193 move between documents, Enter opens it; in the panel "
+      "\u2190 \u2192 previous and next document, Esc closes</p>")
     if len(rows) > PAGE_SIZE:
         w(f"<noscript><p class='count'>Without JavaScript only the first {PAGE_SIZE} of {len(rows)} documents "
           "are listed; results.jsonl and summary.xlsx have all of them.</p></noscript>")
