@@ -9,6 +9,7 @@ import base64
 import fcntl
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -53,7 +54,6 @@ class Browser:
         os.close(from_child_w)
         self._buffer = b""
         self._next_id = 0
-        self.events: list[dict] = []
         self.session = None
         targets = self.call("Target.getTargets")["targetInfos"]
         page = next(t for t in targets if t["type"] == "page")
@@ -64,7 +64,8 @@ class Browser:
 
     def _read_message(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
                 raise TimeoutError("Chromium did not answer in time")
             chunk = os.read(self._from_child, 1 << 20)
             if not chunk:
@@ -87,7 +88,7 @@ class Browser:
                 if "error" in answer:
                     raise RuntimeError(f"{method}: {answer['error']}")
                 return answer.get("result", {})
-            self.events.append(answer)
+            # anything else is an event (console, lifecycle): not needed here
 
     def evaluate(self, expression: str, timeout: float = 120):
         """Return the value of a JavaScript expression in the page (promises are awaited)."""
