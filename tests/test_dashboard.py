@@ -399,7 +399,7 @@ def test_panel_shows_pages_ocr_warnings_and_error_reasons(tmp_path, browser):
     browser.open(page.as_uri() + f"#doc={names.index('broken.pdf')}")
     text = browser.evaluate(panel)
     assert "Error: not reviewed. corrupt PDF: no trailer" in text and "counted as an error, not as missing" in text
-    assert "Missing" not in text
+    assert "Missing" not in text and browser.evaluate("document.querySelectorAll('#dbody .sgcard').length") == 0
 
 
 @pytest.mark.parametrize("fragment", ["", "#doc=0", "#rows=err&doc=LAST"])

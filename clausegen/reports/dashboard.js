@@ -185,15 +185,14 @@ function panelHtml(r){
     (r.ocr.mean_confidence != null ? ', mean confidence ' + Math.round(100 * r.ocr.mean_confidence) + '%' : '') +
     (r.ocr.unreliable_pages && r.ocr.unreliable_pages.length ? '; unreliable: page' + (r.ocr.unreliable_pages.length > 1 ? 's ' : ' ') + pages(r.ocr.unreliable_pages) : '') + '</div>');
   if (r.warn.length) h.push('<div class="warnbox"><b>Warnings</b><ul>' + r.warn.map(function(w){ return '<li>' + esc(w) + '</li>'; }).join('') + '</ul></div>');
-  if (!r.err.length) {
-    var c = {present: 0, partial: 0, missing: 0}, req = 0;
-    r.s.forEach(function(s){ c[s.st]++; if (s.rq && s.st === 'missing') req++; });
-    h.push('<p class="dsum">' + (req ? '<span class="badge req">' + req + ' required missing</span>' : '') +
-      '<span class="badge miss">' + c.missing + ' missing</span><span class="badge part">' + c.partial +
-      ' partial</span><span class="badge ok">' + c.present + ' present</span></p>');
-  }
+  if (r.err.length) return h.join('');  // ten cards saying "error" would add nothing to the box above
+  var c = {present: 0, partial: 0, missing: 0}, req = 0;
+  r.s.forEach(function(s){ c[s.st]++; if (s.rq && s.st === 'missing') req++; });
+  h.push('<p class="dsum">' + (req ? '<span class="badge req">' + req + ' required missing</span>' : '') +
+    '<span class="badge miss">' + c.missing + ' missing</span><span class="badge part">' + c.partial +
+    ' partial</span><span class="badge ok">' + c.present + ' present</span></p>');
   var order = r.s.map(function(s, k){ return k; });
-  if (!r.err.length) order.sort(function(a, b){
+  order.sort(function(a, b){
     var ra = STATUS.indexOf(r.s[a].st) * 2 + (r.s[a].rq ? 0 : 1), rb = STATUS.indexOf(r.s[b].st) * 2 + (r.s[b].rq ? 0 : 1);
     return ra - rb || a - b;
   });
@@ -208,11 +207,11 @@ function panelHtml(r){
       var loc = where(e);
       h.push('<blockquote class="quote">\u201c' + mark(e.q, q) + '\u201d' + (loc ? '<span class="loc">' + esc(loc) + '</span>' : '') + '</blockquote>');
     });
-    if (s.me.length && !r.err.length) {
+    if (s.me.length) {
       h.push('<div class="lab">Missing</div><ul class="missing-elements">');
       s.me.forEach(function(m){ h.push('<li>' + esc(g.el[m] || m) + '</li>'); });
       h.push('</ul>');
-    } else if (s.st === 'missing' && !r.err.length) {
+    } else if (s.st === 'missing') {
       h.push('<div class="lab">Missing</div><ul class="missing-elements"><li>' + esc(g.desc) + '</li></ul>');
     }
     h.push('</section>');
