@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean axe
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,5 +22,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus
 	$(BIN)/python bench/throughput.py --corpus ../shared/corpus/cuad/texts
 
+# axe-core (npm) for the dashboard's accessibility test; a git-ignored project-local folder, nothing at run time
+axe: .axe/node_modules/axe-core/axe.min.js
+.axe/node_modules/axe-core/axe.min.js:
+	npm install --prefix .axe --no-audit --no-fund --no-save axe-core@4.14 >/dev/null
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .axe
