@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clausegen import ingest as ingest_module
+from clausegen.ingest import numbering as numbering_module
+from clausegen.ingest import pdf as pdf_module
+from clausegen.ingest import text as text_module
 from clausegen.errors import (
     CorruptFileError,
     EncryptedFileError,
@@ -279,7 +281,7 @@ def test_pdf_cleanup_headers_footers_hyphens_pages(pdf_maker):
     ],
 )
 def test_pdf_line_joining_and_hyphens(lines, vocabulary, joined):
-    assert ingest_module._join_pdf_lines(lines, vocabulary) == joined
+    assert pdf_module._join_pdf_lines(lines, vocabulary) == joined
 
 
 def test_pdf_hanging_indent_labels_join_their_text(pdf_maker):
@@ -644,7 +646,7 @@ def test_unexpected_parser_exceptions_are_wrapped(monkeypatch):
     def boom(*args):
         raise KeyError("boom")
 
-    monkeypatch.setattr(ingest_module, "_sections_from_text", boom)
+    monkeypatch.setattr(text_module, "_sections_from_text", boom)
     with pytest.raises(CorruptFileError) as info:
         ingest_bytes(b"Some text.", "x.txt")
     assert str(info.value) == "x.txt: cannot parse file (KeyError: 'boom')"
@@ -656,7 +658,7 @@ def test_unexpected_parser_exceptions_are_wrapped(monkeypatch):
      (1999, "upperRoman", "MCMXCIX"), (7, "decimalZero", "07"), (22, "ordinal", "22nd"), (13, "ordinal", "13th")],
 )
 def test_number_formats(value, fmt, label):
-    assert ingest_module._format_number(value, fmt) == label
+    assert numbering_module._format_number(value, fmt) == label
 
 
 # ---------------------------------------------------------------- properties
