@@ -173,6 +173,8 @@ class Document:
     text: str
     sections: list[Section]
     sha256: str = ""
+    ocr: dict[str, Any] | None = None  # {"pages", "mean_confidence", "unreliable_pages"} when pages were OCR'd
+    warnings: list[str] = field(default_factory=list)  # what the reader should know about what was read
 
 
 @dataclass
@@ -202,10 +204,12 @@ class Review:
     findings: list[Finding]
     parties: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    ocr: dict[str, Any] | None = None  # Document.ocr
+    warnings: list[str] = field(default_factory=list)  # Document.warnings
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable review JSON object of DESIGN.md."""
-        return {
+        result = {
             "document": self.document,
             "doc_type": self.doc_type,
             "safeguards": [
@@ -225,3 +229,8 @@ class Review:
             ],
             "errors": list(self.errors),
         }
+        if self.ocr:  # only when pages were OCR'd, and warnings only when there are some
+            result["ocr"] = dict(self.ocr)
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result

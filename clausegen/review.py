@@ -102,7 +102,8 @@ def review_document(doc: Document, library, required: set[str] | None = None) ->
             finding = Finding(sid, "missing", 0.0, explanation=f"missing: the library has no rules for {sid}.")
         finding.required = sid in wanted
         ordered.append(finding)
-    return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors)
+    return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors,
+                  ocr=doc.ocr, warnings=list(doc.warnings))
 
 
 def review_file(path, library, required: set[str] | None = None) -> Review:

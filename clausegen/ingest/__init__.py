@@ -91,12 +91,13 @@ def ingest_bytes(data: bytes, name: str, limits: Limits | None = None) -> Docume
     is None, of the CLAUSEGEN_<FIELD> limit variables: see `Limits.from_env`)."""
     if limits is None:
         limits = Limits.from_env()
+    extras: dict = {}  # what OCR read, and warnings about what was read
     try:
         fmt = _choose_format(data, name, limits)
         if fmt == "docx":
-            text, sections = _ingest_docx(data, name, limits)
+            text, sections, extras = _ingest_docx(data, name, limits)
         elif fmt == "pdf":
-            text, sections = _ingest_pdf(data, name, limits)
+            text, sections, extras = _ingest_pdf(data, name, limits)
         elif fmt == "html":
             text, sections = _ingest_html(data, name)
         else:
@@ -105,7 +106,8 @@ def ingest_bytes(data: bytes, name: str, limits: Limits | None = None) -> Docume
         raise
     except Exception as exc:  # a parser bug or a hostile file must not escape as another type
         raise CorruptFileError(f"{name}: cannot parse file ({type(exc).__name__}: {_one_line(exc)})") from exc
-    return Document(path=name, format=fmt, text=text, sections=sections, sha256=hashlib.sha256(data).hexdigest())
+    return Document(path=name, format=fmt, text=text, sections=sections, sha256=hashlib.sha256(data).hexdigest(),
+                    ocr=extras.get("ocr"), warnings=extras.get("warnings", []))
 
 
 # ---------------------------------------------------------------- format choice

@@ -241,7 +241,7 @@ class _DocxReader:
         return "\n".join(lines)
 
 
-def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section]]:
+def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section], dict]:
     """Return (text, sections) of a DOCX: body paragraphs and tables in reading order, then footnotes and endnotes."""
     archive = _open_zip(data, name, limits)
     parts = _docx_parts(archive, name, limits)
@@ -290,7 +290,7 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
             add(text, _format_number(n, fmt), "footnote", index, heading)
     if not sections:
         raise NoTextError(f"{name}: no text in document")
-    return "\n\n".join(parts_text), sections
+    return "\n\n".join(parts_text), sections, {}
 
 
 def _read_notes(root, w: _W, kind: str, reader: _DocxReader) -> dict[str, tuple[str, int]]:

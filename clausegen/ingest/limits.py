@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 
 MB = 1024 * 1024
+OCR_MODES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,12 @@ class Limits:
     max_pdf_forms: most form XObjects one PDF page may draw, nested ones included (1,000).
     max_pdf_token_bytes: longest single token (string, name, number) in a PDF (256 KB); pdfminer builds tokens in
       quadratic time.
-    max_pdf_seconds: longest time spent reading one PDF (120 s).
+    max_pdf_seconds: longest time spent reading one PDF's text layer (120 s).
+    ocr: which PDF pages are read by OCR: "auto" (pages that show a scanned image and carry no more than a stamp,
+      a cover line or a Bates number of text), "always" (every page) or "never".
+    max_ocr_pages: most pages of one PDF that OCR may read; a longer scan is refused, never truncated (500).
+    max_ocr_page_seconds: longest time OCR may spend on one page (60 s).
+    max_ocr_seconds: longest time OCR may spend on one document (1,200 s).
 
     `Limits.from_env()` (what `ingest` and `ingest_bytes` use when no Limits is passed) takes each field from the
     environment variable CLAUSEGEN_<FIELD NAME IN CAPITALS> when it is set, e.g. CLAUSEGEN_MAX_PDF_PAGES=5000.
@@ -40,6 +46,10 @@ class Limits:
     max_pdf_forms: int = 1000
     max_pdf_token_bytes: int = 256 * 1024
     max_pdf_seconds: float = 120.0
+    ocr: str = "auto"
+    max_ocr_pages: int = 500
+    max_ocr_page_seconds: float = 60.0
+    max_ocr_seconds: float = 1200.0
 
     @classmethod
     def from_env(cls, environ=None) -> "Limits":
@@ -54,6 +64,12 @@ class Limits:
             name = f"CLAUSEGEN_{item.name.upper()}"
             raw = environ.get(name)
             if raw is None or not raw.strip():
+                continue
+            if item.type in (str, "str"):
+                value = raw.strip().lower()
+                if value not in OCR_MODES:
+                    raise ClausegenError(f"{name}: expected one of {', '.join(OCR_MODES)}, got {raw.strip()!r}")
+                values[item.name] = value
                 continue
             kind = float if item.type in (float, "float") else int
             try:

@@ -31,12 +31,22 @@ _COMPOUND_STEMS = frozenset(
 )
 
 
-def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section]]:
-    """Return (text, sections) of a PDF, with page numbers, running headers and footers dropped."""
-    pages = _pdf_page_lines(data, name, limits)
+def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section], dict]:
+    """Return (text, sections, what OCR read) of a PDF, with page numbers, running headers and footers dropped;
+    the pages `ocr_wanted` picks are read by OCR instead of their text layer."""
+    pages, shares = _pdf_page_lines(data, name, limits)
+    wanted = ocr_wanted(pages, shares, limits.ocr)
+    extras: dict = {}
+    if wanted:
+        from clausegen.ingest import ocr
+
+        read = ocr.ocr_pages(data, name, wanted, limits)
+        for page in read:
+            pages[page.number - 1] = page.lines
+        extras["ocr"], extras["warnings"] = ocr.summary(read)
     lines = _drop_running_lines(pages)
     if not lines:
-        raise NoTextError(f"{name}: no text layer (scanned?)")
+        raise NoTextError(f"{name}: no text found by OCR" if wanted else f"{name}: no text layer (scanned?)")
     vocabulary = set(re.findall(r"\w[\w-]*", " ".join(line.text for line in lines).lower()))
     parts: list[str] = []
     sections: list[Section] = []
@@ -50,16 +60,34 @@ def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Secti
         parts.append(text)
         offset += len(text) + 2
     _annotate(sections)
-    return "\n\n".join(parts), sections
+    return "\n\n".join(parts), sections, extras
 
 
-def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> list[list[tuple[str, float, bool]]]:
-    """Return, per page, its text lines in reading order as (text, top y, starts a text box)."""
+# A page is a scan when images cover this share of it; its text layer is then only a stamp, cover line or Bates
+# number when it holds fewer characters than this (a typed page holds 1,500-4,000).
+SCAN_IMAGE_SHARE = 0.3
+STAMP_CHARS = 200
+
+
+def ocr_wanted(pages: list[list[tuple[str, float, bool]]], shares: list[float], mode: str) -> list[int]:
+    """Return the page numbers (1-based) to read by OCR: all for "always", none for "never"; for "auto" each page
+    mostly covered by images whose text layer is no more than a stamp, cover line or Bates number."""
+    if mode == "never":
+        return []
+    if mode == "always":
+        return list(range(1, len(pages) + 1))
+    return [n for n, (lines, share) in enumerate(zip(pages, shares), start=1)
+            if share >= SCAN_IMAGE_SHARE and sum(len(line[0]) for line in lines) < STAMP_CHARS]
+
+
+def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[tuple[str, float, bool]]], list[float]]:
+    """Return, per page, its text lines in reading order as (text, top y, starts a text box), and the share of each
+    page that images cover."""
     _install_pdf_guards()
     guard = _PdfGuard(name, limits)
     token = _PDF_GUARD.set(guard)
     try:
-        pages = _pdf_page_lines_guarded(data, name, limits, guard)
+        result = _pdf_page_lines_guarded(data, name, limits, guard)
     except IngestError:
         raise
     except Exception as exc:
@@ -70,11 +98,11 @@ def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> list[list[tuple[s
         _PDF_GUARD.reset(token)
     if guard.error is not None:  # raised inside pdfminer and swallowed there
         raise guard.error
-    return pages
+    return result
 
 
 def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
-                            guard: _PdfGuard) -> list[list[tuple[str, float, bool]]]:
+                            guard: _PdfGuard) -> tuple[list[list[tuple[str, float, bool]]], list[float]]:
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -104,6 +132,7 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
     device = device_class(manager, laparams=LAParams(all_texts=True))
     interpreter = interpreter_class(manager, device)
     pages: list[list[tuple[str, float, bool]]] = []
+    shares: list[float] = []
     for page in PDFPage.create_pages(document):
         if len(pages) >= limits.max_pdf_pages:
             raise UnsafeFileError(f"{name}: too many pages (more than {limits.max_pdf_pages})")
@@ -114,9 +143,29 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
         lines: list[list] = []
         _collect_pdf_lines(layout, layout.bbox, lines)
         pages.append(_attach_labels(lines))
+        shares.append(_image_share(layout))
     if not pages:
         raise CorruptFileError(f"{name}: malformed PDF (no pages)")
-    return pages
+    return pages, shares
+
+
+def _image_share(layout) -> float:
+    """Return the share (0-1) of a laid-out page that its images cover, overlaps counted twice."""
+    from pdfminer.layout import LTFigure, LTImage
+
+    x0, y0, x1, y1 = layout.bbox
+    area = max((x1 - x0) * (y1 - y0), 1.0)
+    covered = 0.0
+    stack = [layout]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, LTImage):
+                width = min(item.x1, x1) - max(item.x0, x0)
+                height = min(item.y1, y1) - max(item.y0, y0)
+                covered += max(width, 0) * max(height, 0)
+            elif isinstance(item, LTFigure):
+                stack.append(item)
+    return min(covered / area, 1.0)
 
 
 def _collect_pdf_lines(container, page_box, lines: list) -> None:
