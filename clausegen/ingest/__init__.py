@@ -1,11 +1,12 @@
-"""Turn a contract file (DOCX, PDF, TXT, Markdown, HTML) into a Document of Sections with character offsets.
+"""Turn a contract file (DOCX, PDF, TXT, Markdown, HTML, RTF) into a Document of Sections with character offsets.
 
 Files are treated as hostile: sizes, zip parts, XML entities and nesting and PDF pages are bounded by `Limits`, and
 every failure is an IngestError (or a subclass) whose one-line message starts with the file name.
 
 Offsets: `document.text[s.start:s.end] == s.text` for every section. For TXT and Markdown, Document.text is the
-decoded file with line endings normalised to "\\n", so offsets point into the file's own text. For DOCX, PDF and HTML,
-Document.text is the extracted text: one section per block, blocks separated by a blank line ("\\n\\n").
+decoded file with line endings normalised to "\\n", so offsets point into the file's own text; for RTF, into the
+text striprtf converts it to. For DOCX, PDF and HTML, Document.text is the extracted text: one section per block,
+blocks separated by a blank line ("\\n\\n"). Document.ocr and Document.warnings say which PDF pages OCR read.
 
 Section.number holds the clause number as displayed, without a final period ("4", "4.2", "(a)", "Section 4",
 "ARTICLE V"); Section.heading the nearest heading above (or the section's own heading or leading caption);
@@ -34,6 +35,7 @@ from clausegen.ingest.html import _ingest_html
 from clausegen.ingest.pdf import _ingest_pdf
 from clausegen.ingest.docx import _ingest_docx
 from clausegen.ingest.ooxml import _open_zip
+from clausegen.ingest.rtf import _ingest_rtf, is_rtf
 
 # Names other modules import from clausegen.ingest (generate.py opens DOCX templates through _open_zip).
 __all__ = ["DEFAULT_LIMITS", "MB", "Limits", "ingest", "ingest_bytes", "_open_zip"]
@@ -47,6 +49,7 @@ _FORMAT_BY_EXTENSION = {
     ".markdown": "md",
     ".html": "html",
     ".htm": "html",
+    ".rtf": "rtf",
 }
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")  # stream name inside an encrypted OOXML container
@@ -100,6 +103,8 @@ def ingest_bytes(data: bytes, name: str, limits: Limits | None = None) -> Docume
             text, sections, extras = _ingest_pdf(data, name, limits)
         elif fmt == "html":
             text, sections = _ingest_html(data, name)
+        elif fmt == "rtf":
+            text, sections = _ingest_rtf(data, name)
         else:
             text, sections = _ingest_text(data, name, fmt)
     except IngestError:
@@ -123,7 +128,7 @@ def _choose_format(data: bytes, name: str, limits: Limits) -> str:
     if not data:
         raise NoTextError(f"{name}: empty file")
     kind = _sniff(data)
-    fmt = _FORMAT_BY_EXTENSION.get(ext) or {"zip": "docx", "pdf": "pdf"}.get(kind, "txt")
+    fmt = _FORMAT_BY_EXTENSION.get(ext) or {"zip": "docx", "pdf": "pdf", "rtf": "rtf"}.get(kind, "txt")
     if kind == "ole2":
         if fmt == "docx":
             if _ENCRYPTION_INFO in data:
@@ -132,7 +137,7 @@ def _choose_format(data: bytes, name: str, limits: Limits) -> str:
                 f"{name}: password-protected Office file or legacy Word .doc (OLE2 container, not a DOCX zip)"
             )
         raise UnsupportedFileError(f"{name}: not a {_label(fmt)} file (looks like an Office OLE2 file)")
-    looks = {"zip": "a DOCX or zip archive", "pdf": "a PDF"}
+    looks = {"zip": "a DOCX or zip archive", "pdf": "a PDF", "rtf": "RTF"}
     if fmt == "docx":
         if kind == "zip":
             return fmt
@@ -143,13 +148,18 @@ def _choose_format(data: bytes, name: str, limits: Limits) -> str:
             return fmt
         what = looks.get(kind) or ("text" if not _looks_binary(_decode_sample(data)) else "unrecognised binary data")
         raise UnsupportedFileError(f"{name}: not a PDF file (looks like {what})")
+    if kind == "rtf":  # RTF saved as .txt, .md or .html is still RTF
+        return "rtf"
+    if fmt == "rtf":
+        what = looks.get(kind) or ("text" if not _looks_binary(_decode_sample(data)) else "unrecognised binary data")
+        raise UnsupportedFileError(f"{name}: not an RTF file (looks like {what})")
     if kind in looks:
         raise UnsupportedFileError(f"{name}: not a text file (looks like {looks[kind]})")
     return fmt
 
 
 def _sniff(data: bytes) -> str:
-    """Return what the content looks like: zip, ole2, pdf or text."""
+    """Return what the content looks like: zip, ole2, pdf, rtf or text."""
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
     if data[:8] == _OLE2_MAGIC:
@@ -157,6 +167,8 @@ def _sniff(data: bytes) -> str:
     # Readers accept junk before the header within the first KB.
     if b"%PDF-" in data[:1024]:
         return "pdf"
+    if is_rtf(data):
+        return "rtf"
     return "text"
 
 
