@@ -73,26 +73,39 @@ def ocr_pages(data: bytes, name: str, numbers: list[int], limits: Limits) -> lis
                 image = page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
             finally:
                 page.close()
-            pages.append(read_image(image, number, name, min(limits.max_ocr_page_seconds, left)))
+            budget = min(limits.max_ocr_page_seconds, left)
+            try:
+                pages.append(read_image(image, number, name, time.monotonic() + budget))
+            except _TimedOut:
+                if budget < limits.max_ocr_page_seconds:
+                    raise UnsafeFileError(f"{name}: OCR takes too long (more than {limits.max_ocr_seconds:g} s "
+                                          "limit)") from None
+                raise UnsafeFileError(f"{name}: OCR of page {number} takes too long (more than "
+                                      f"{limits.max_ocr_page_seconds:g} s limit)") from None
     finally:
         pdf.close()
     return pages
 
 
-def read_image(image, number: int, name: str, timeout: float) -> OcrPage:
-    """Return what Tesseract reads on one page image, turned upright and deskewed first."""
+class _TimedOut(Exception):
+    """Tesseract did not finish before the page's deadline."""
+
+
+def read_image(image, number: int, name: str, deadline: float) -> OcrPage:
+    """Return what Tesseract reads on one page image, turned upright and deskewed first, by `deadline`
+    (time.monotonic()); raise _TimedOut past it."""
     from PIL import ImageFilter
 
     image = image.convert("L").filter(ImageFilter.MedianFilter(3))  # scan speckle costs Tesseract ~10 points
     skew = skew_angle(image)
     upright = _rotate(image, skew)
-    page = _tesseract(upright, number, name, timeout)
+    page = _tesseract(upright, number, name, deadline)
     if page.confidence is None or page.confidence < _RETRY_BELOW or len(page.confidences) < 20:
-        rotation = _orientation(image, name, timeout)
+        rotation = _orientation(image, deadline)
         if rotation:
             turned = image.rotate(-rotation, expand=True, fillcolor=255)
             angle = skew_angle(turned)
-            other = _tesseract(_rotate(turned, angle), number, name, timeout)
+            other = _tesseract(_rotate(turned, angle), number, name, deadline)
             if _quality(other) > _quality(page):
                 other.rotation, other.skew = rotation, angle
                 return other
@@ -137,30 +150,38 @@ def skew_angle(image) -> float:
     return round(float(fine), 1)
 
 
-def _orientation(image, name: str, timeout: float) -> int:
+def _seconds_left(deadline: float) -> float:
+    """Return the seconds left before `deadline`; raise _TimedOut when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _TimedOut
+    return left
+
+
+def _orientation(image, deadline: float) -> int:
     """Return the clockwise rotation (0, 90, 180, 270) Tesseract's OSD says makes the page upright, 0 when unsure."""
     import pytesseract
 
     try:
-        osd = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=5", timeout=timeout,
-                                       output_type=pytesseract.Output.DICT)
+        osd = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=5",
+                                       timeout=_seconds_left(deadline), output_type=pytesseract.Output.DICT)
     except pytesseract.TesseractError:
         return 0  # too little text to tell (OSD refuses such pages), or no osd data installed
-    except RuntimeError as exc:
-        raise UnsafeFileError(f"{name}: OCR of a page takes too long (more than {timeout:g} s limit)") from exc
+    except RuntimeError:  # pytesseract's timeout
+        raise _TimedOut from None
     # OSD's confidence is often below 1 on a correct answer; read_image keeps the turned reading only when better.
     return int(osd.get("rotate", 0)) % 360
 
 
-def _tesseract(image, number: int, name: str, timeout: float) -> OcrPage:
+def _tesseract(image, number: int, name: str, deadline: float) -> OcrPage:
     """Return Tesseract's words of one upright page, grouped into its lines and paragraphs."""
     import pytesseract
 
     try:
-        data = pytesseract.image_to_data(image, lang="eng", config=_CONFIG, timeout=timeout,
+        data = pytesseract.image_to_data(image, lang="eng", config=_CONFIG, timeout=_seconds_left(deadline),
                                          output_type=pytesseract.Output.DICT)
-    except RuntimeError as exc:  # pytesseract's timeout
-        raise UnsafeFileError(f"{name}: OCR of page {number} takes too long (more than {timeout:g} s limit)") from exc
+    except RuntimeError:  # pytesseract's timeout
+        raise _TimedOut from None
     except pytesseract.TesseractError as exc:
         raise IngestError(f"{name}: OCR failed on page {number} ({_one_line(exc.message or exc)})") from None
     except OSError as exc:

@@ -83,20 +83,20 @@ def typeset(lines: list[str], number: int, total: int, dpi: int):
 def damage(page, spec: Damage, rng: random.Random, first: bool, last: bool):
     """Return the page as the scanner saw it."""
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
     dpi = spec.dpi
-    if spec.stamp and first:
-        stamp = Image.new("L", (int(2.6 * dpi), int(0.9 * dpi)), 255)
+    if spec.stamp and first:  # in the top margin, as a mail room stamps a page
+        stamp = Image.new("L", (int(2.2 * dpi), int(0.62 * dpi)), 255)
         draw = ImageDraw.Draw(stamp)
         draw.rectangle((4, 4, stamp.width - 5, stamp.height - 5), outline=90, width=max(2, dpi // 60))
-        font = ImageFont.load_default(size=round(14 / 72 * dpi))
-        draw.text((0.15 * dpi, 0.12 * dpi), "RECEIVED", font=font, fill=90)
-        draw.text((0.15 * dpi, 0.48 * dpi), "03 MAR 2025", font=font, fill=90)
-        stamp = stamp.rotate(8, expand=True, fillcolor=255)
-        page.paste(Image.composite(stamp, page.crop((int(5.4 * dpi), int(0.25 * dpi),
-                                                     int(5.4 * dpi) + stamp.width, int(0.25 * dpi) + stamp.height)),
-                                   Image.eval(stamp, lambda v: 255 - v)), (int(5.4 * dpi), int(0.25 * dpi)))
+        font = ImageFont.load_default(size=round(12 / 72 * dpi))
+        draw.text((0.12 * dpi, 0.06 * dpi), "RECEIVED", font=font, fill=90)
+        draw.text((0.12 * dpi, 0.32 * dpi), "03 MAR 2025", font=font, fill=90)
+        stamp = stamp.rotate(4, expand=True, fillcolor=255)
+        x, y = int(5.6 * dpi), int(0.08 * dpi)
+        below = page.crop((x, y, x + stamp.width, y + stamp.height))
+        page.paste(ImageChops.darker(below, stamp), (x, y))
     if spec.stamp and last:
         draw = ImageDraw.Draw(page)
         base_x, base_y = 1.2 * dpi, page.height - 1.3 * dpi
