@@ -1,13 +1,19 @@
-"""DOCX bodies: paragraphs, tables, footnotes and endnotes in reading order, tracked changes accepted."""
+"""DOCX bodies: paragraphs, tables, text boxes, embedded HTML and RTF (altChunk), footnotes and endnotes in reading
+order, tracked changes accepted and hidden text (w:vanish) left out."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from clausegen.errors import CorruptFileError, NoTextError
 from clausegen.model import Section
+from clausegen.ingest.docx_layout import box_pages, text_boxes
+from clausegen.ingest.html import _ingest_html
 from clausegen.ingest.limits import Limits
-from clausegen.ingest.structure import _annotate, _heading_text, _is_caps
+from clausegen.ingest.pdf import _drop_running_lines, _join_pdf_lines
+from clausegen.ingest.rtf import _ingest_rtf, is_rtf
+from clausegen.ingest.structure import _annotate, _group_lines, _heading_text, _is_caps
 from clausegen.ingest.ooxml import _docx_parts, _open_zip, _parse_xml, _read_part
 from clausegen.ingest.numbering import (
     _Numbering,
@@ -27,6 +33,7 @@ from clausegen.ingest.numbering import (
 
 
 _SPACES_RE = re.compile(r"[ \t]+")
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _INLINE_CONTAINERS_LOCAL = ("ins", "moveTo", "hyperlink", "smartTag", "fldSimple", "customXml", "sdt", "sdtContent",
                             "dir", "bdo")
 
@@ -34,11 +41,14 @@ _INLINE_CONTAINERS_LOCAL = ("ins", "moveTo", "hyperlink", "smartTag", "fldSimple
 class _DocxReader:
     """Walk a DOCX body in reading order and produce its sections."""
 
-    def __init__(self, w: _W, styles: dict[str, _Style], numbering: _Numbering, char_bold: dict[str, bool]):
+    def __init__(self, w: _W, styles: dict[str, _Style], numbering: _Numbering, chunks=None):
         self.w = w
         self.styles = styles
         self.numbering = numbering
-        self.char_bold = char_bold
+        self.char_bold = {sid: s.bold for sid, s in styles.items() if s.bold is not None}
+        self.char_hidden = {sid: s.hidden for sid, s in styles.items() if s.hidden is not None}
+        self.chunks = chunks  # altChunk relationship id -> [(text, kind)] of the embedded document
+        self.hidden_chars = 0  # characters of hidden text left out
         self.inline = frozenset(getattr(w, local) for local in _INLINE_CONTAINERS_LOCAL)
         self.blocks: list[tuple[str, str, str, int]] = []  # (text, number, kind, index)
         self.order: dict = {}
@@ -65,6 +75,10 @@ class _DocxReader:
                 self._table(child)
             elif tag in (w.sdt, w.sdtContent, w.customXml, w.ins, w.moveTo):
                 self._blocks(child)
+            elif tag == w.altChunk and self.chunks is not None:
+                index = self.blocks[-1][3] if self.blocks else 0
+                for text, kind in self.chunks(child.get(_R_ID, "")):
+                    self.blocks.append((text, "", kind, index))
 
     def _paragraph(self, p) -> None:
         """Append one body paragraph, applying a deleted paragraph mark before it."""
@@ -83,6 +97,20 @@ class _DocxReader:
             self._carry = ""
         if text:
             self.blocks.append((text, number, "heading" if heading else "paragraph", self.order.get(p, 0)))
+        self._text_boxes(p)
+
+    def _text_boxes(self, p) -> None:
+        """Append the text boxes a paragraph anchors, as paragraphs in reading order (see docx_layout)."""
+        w = self.w
+        pages = box_pages(text_boxes(p, w), lambda box: [t for t in (self.paragraph_text(q)[0] for q in
+                                                                    box.iter(w.p)) if t])
+        lines = _drop_running_lines(pages) if pages else []  # page numbers of a LibreOffice-from-PDF layout
+        if not lines:
+            return
+        vocabulary = set(re.findall(r"\w[\w-]*", " ".join(line.text for line in lines).lower()))
+        for first, last, kind in _group_lines(lines):
+            text = _join_pdf_lines([line.text for line in lines[first:last]], vocabulary)
+            self.blocks.append((text, "", kind, self.order.get(p, 0)))
 
     def paragraph_text(self, p) -> tuple[str, str, str, bool, bool]:
         """Return (text with its list label, the label, clause number, looks like a heading, mark deleted) of a w:p."""
@@ -110,7 +138,7 @@ class _DocxReader:
         style_bold = bool(_inherited(chain, "bold"))
         style_caps = bool(_inherited(chain, "caps"))
         pieces: list[str] = []
-        flags = {"plain": False, "lower": False, "runs": 0}
+        flags = {"plain": False, "lower": False, "runs": 0, "hidden": bool(_inherited(chain, "hidden"))}
         self._inline(p, pieces, flags, style_bold, style_caps)
         text = "\n".join(
             line for line in (_SPACES_RE.sub(" ", raw).strip() for raw in "".join(pieces).split("\n")) if line
@@ -144,16 +172,22 @@ class _DocxReader:
         for child in element:
             tag = child.tag
             if tag == w.r:
-                bold, caps = style_bold, style_caps
+                bold, caps, hidden = style_bold, style_caps, flags["hidden"]
                 rpr = child.find(w.rPr)
                 if rpr is not None:
                     char_style = _val(rpr.find(w.rStyle), w)
                     if char_style in self.char_bold:
                         bold = self.char_bold[char_style]
+                    hidden = self.char_hidden.get(char_style, hidden)
                     run_bold = _on(rpr.find(w.b), w)
                     bold = bold if run_bold is None else run_bold
                     run_caps = _on(rpr.find(w.caps), w)
                     caps = caps if run_caps is None else run_caps
+                    run_hidden = _on(rpr.find(w.vanish), w)
+                    hidden = hidden if run_hidden is None else run_hidden
+                if hidden:  # Word and LibreOffice do not show it: a reader never sees it
+                    self.hidden_chars += sum(len(t.text or "") for t in child.iter(w.t))
+                    continue
                 for part in child:
                     ptag = part.tag
                     if ptag == w.t:
@@ -244,7 +278,7 @@ class _DocxReader:
 def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section], dict]:
     """Return (text, sections) of a DOCX: body paragraphs and tables in reading order, then footnotes and endnotes."""
     archive = _open_zip(data, name, limits)
-    parts = _docx_parts(archive, name, limits)
+    parts, chunks = _docx_parts(archive, name, limits)
     roots = {kind: _parse_xml(_read_part(archive, part, name), part, name, limits) for kind, part in parts.items()}
     document = roots["document"]
     ns = document.tag[1:].split("}", 1)[0] if document.tag.startswith("{") else _W_MAIN
@@ -253,8 +287,28 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
     if body is None:
         raise CorruptFileError(f"{name}: {parts['document']} has no w:body")
     styles = _read_styles(roots.get("styles"), w)
-    char_bold = {sid: s.bold for sid, s in styles.items() if s.bold is not None}
-    reader = _DocxReader(w, styles, _Numbering(roots.get("numbering"), w, styles), char_bold)
+    warnings: list[str] = []
+
+    def chunk(rel_id: str) -> list[tuple[str, str]]:
+        """Return the blocks of an embedded altChunk document: HTML, RTF or plain text."""
+        part = chunks.get(rel_id)
+        if part is None:
+            return []
+        data = _read_part(archive, part, name)
+        label = f"{name} ({part})"
+        try:
+            if is_rtf(data):
+                sections = _ingest_rtf(data, label)[1]
+            elif part.lower().endswith((".htm", ".html", ".xhtml")) or b"<html" in data[:4096].lower():
+                sections = _ingest_html(data, label)[1]
+            else:
+                warnings.append(f"embedded document {posixpath.basename(part)} not read (only HTML and RTF are)")
+                return []
+        except NoTextError:
+            return []
+        return [(section.text, section.kind) for section in sections]
+
+    reader = _DocxReader(w, styles, _Numbering(roots.get("numbering"), w, styles), chunk)
     reader.read_body(body)
 
     sections: list[Section] = []
@@ -290,7 +344,9 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
             add(text, _format_number(n, fmt), "footnote", index, heading)
     if not sections:
         raise NoTextError(f"{name}: no text in document")
-    return "\n\n".join(parts_text), sections, {}
+    if reader.hidden_chars:
+        warnings.append(f"hidden text left out ({reader.hidden_chars} characters Word does not show)")
+    return "\n\n".join(parts_text), sections, {"warnings": warnings} if warnings else {}
 
 
 def _read_notes(root, w: _W, kind: str, reader: _DocxReader) -> dict[str, tuple[str, int]]:

@@ -18,7 +18,7 @@ class _W:
             "tbl tr tc trPr ins moveFrom moveTo hyperlink smartTag fldSimple customXml sdt sdtContent dir bdo "
             "body style name basedOn abstractNum abstractNumId num lvl start numFmt lvlText lvlRestart isLgl "
             "lvlOverride startOverride numStyleLink footnote endnote footnoteReference endnoteReference "
-            "val type styleId id"
+            "val type styleId id vanish txbxContent altChunk"
         ).split():
             setattr(self, local, f"{{{ns}}}{local}")
         self.del_ = f"{{{ns}}}del"  # "del" is a Python keyword
@@ -46,6 +46,7 @@ class _Style:
     outline: int | None
     bold: bool | None
     caps: bool | None
+    hidden: bool | None = None  # w:vanish: the text is not shown
 
 
 def _read_styles(root, w: _W) -> dict[str, _Style]:
@@ -76,6 +77,7 @@ def _read_styles(root, w: _W) -> dict[str, _Style]:
             outline=outline,
             bold=_on(rpr.find(w.b), w) if rpr is not None else None,
             caps=_on(rpr.find(w.caps), w) if rpr is not None else None,
+            hidden=_on(rpr.find(w.vanish), w) if rpr is not None else None,
         )
     return styles
 

@@ -84,8 +84,9 @@ def _parse_xml(raw: bytes, part: str, name: str, limits: Limits):
     return root
 
 
-def _docx_parts(archive: zipfile.ZipFile, name: str, limits: Limits) -> dict[str, str]:
-    """Return the zip names of the main document and its styles, numbering, footnotes and endnotes parts."""
+def _docx_parts(archive: zipfile.ZipFile, name: str, limits: Limits) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the zip names of the main document and its styles, numbering, footnotes and endnotes parts, and of
+    its altChunk parts by relationship id."""
     names = set(archive.namelist())
     main = "word/document.xml"
     if "_rels/.rels" in names:
@@ -100,15 +101,21 @@ def _docx_parts(archive: zipfile.ZipFile, name: str, limits: Limits) -> dict[str
     parts = {"document": main}
     kinds = ("styles", "numbering", "footnotes", "endnotes")
     defaults = {kind: posixpath.join(folder, f"{kind}.xml") for kind in kinds}
+    chunks = {}
     rels_name = posixpath.join(folder, "_rels", posixpath.basename(main) + ".rels")
     if rels_name in names:
         for rel in _parse_xml(_read_part(archive, rels_name, name), rels_name, name, limits):
             kind = rel.get("Type", "").rsplit("/", 1)[-1]
-            if kind in defaults and rel.get("TargetMode") != "External":
-                target = rel.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                defaults[kind] = posixpath.normpath(path)
+            if rel.get("TargetMode") == "External" or (kind not in defaults and kind != "aFChunk"):
+                continue
+            target = rel.get("Target", "")
+            path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+            if kind == "aFChunk":
+                if path in names:
+                    chunks[rel.get("Id", "")] = path
+            else:
+                defaults[kind] = path
     for kind, path in defaults.items():
         if path in names:
             parts[kind] = path
-    return parts
+    return parts, chunks
