@@ -3,7 +3,8 @@
 A text box belongs to the paragraph that anchors it. Word's own text boxes hold whole paragraphs; a DOCX that
 LibreOffice makes from a PDF holds every line of every page in a box of its own, placed by coordinates. Both come
 out as lines, page by page: sorted by position when every box states one, boxes on the same row joined, and a new
-paragraph where a box holds several paragraphs or the gap to the row above is wider than the usual line spacing.
+paragraph where a box holds several paragraphs or the gap to the row above is wider than the usual line spacing
+(or, for large type, than the row's height).
 """
 
 from __future__ import annotations
@@ -85,10 +86,11 @@ def box_pages(boxes, paragraphs) -> list[list[tuple[str, float, bool]]]:
     out = []
     for rows in page_rows:
         lines: list[tuple[str, float, bool]] = []
-        previous_top = None
-        for top, _height, pieces, several in rows:
-            para = previous_top is None or several or top - previous_top > 1.45 * usual
-            previous_top = top
+        previous_top, previous_height = None, 0.0
+        for top, height, pieces, several in rows:
+            # A title set in a large font has wide line spacing of its own: compare with the taller of the two.
+            para = previous_top is None or several or top - previous_top > 1.45 * max(usual, previous_height)
+            previous_top, previous_height = top, height
             text = " ".join(piece for _, piece in sorted(pieces, key=lambda item: item[0]))
             lines.extend((part, -top, para) for part in text.split("\n"))
         out.append(lines)
