@@ -1006,3 +1006,57 @@ def test_rtf_is_read_as_rtf_whatever_its_extension(name, library):
 def test_bad_rtf_inputs(name, data, message):
     with pytest.raises(IngestError, match=message):
         ingest_bytes(data, name)
+
+
+def rotated_pdf(paragraphs: list[str], how: str) -> bytes:
+    """Return a 3-page PDF of the paragraphs: text turned on the page ("sideways90", "sideways270", "upside-down")
+    or upright text on pages a viewer turns with /Rotate ("rotate")."""
+    import textwrap
+
+    from reportlab.pdfgen import canvas
+
+    lines = [piece for text in paragraphs for piece in textwrap.wrap(text, 110, break_on_hyphens=False) + [""]]
+    per_page = -(-len(lines) // 3)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792))
+    for page in range(3):
+        chunk = lines[page * per_page:(page + 1) * per_page]
+        pdf.saveState()
+        if how == "rotate":
+            pdf.setPageRotation(90 if page % 2 == 0 else 270)  # the page turns landscape: 792 wide, 612 high
+            origin, step = (40, 590), (0, -9)
+        elif how == "sideways90":  # text running up the page, lines moving right
+            pdf.translate(40, 60)
+            pdf.rotate(90)
+            origin, step = (0, 0), (0, -9)
+        elif how == "sideways270":  # text running down the page, lines moving left
+            pdf.translate(572, 740)
+            pdf.rotate(270)
+            origin, step = (0, 0), (0, -9)
+        else:  # upside down: the first line at the foot of the page, lines moving up
+            pdf.translate(572, 40)
+            pdf.rotate(180)
+            origin, step = (0, 0), (0, -9)
+        pdf.setFont("Helvetica", 7)
+        for n, line in enumerate(chunk):
+            pdf.drawString(origin[0] + n * step[0], origin[1] + n * step[1], line)
+        pdf.restoreState()
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("how", ["rotate", "sideways90", "sideways270", "upside-down"])
+def test_turned_pdf_pages_read_as_words_quickly(how, library):
+    """/Rotate 90 and 270 pages and text drawn sideways or upside down come out as words, in a second or so."""
+    import time
+
+    paragraphs = sample_paragraphs("weak_purchase_almost_all_missing")
+    data = rotated_pdf(paragraphs, how)
+    started = time.perf_counter()
+    document = ingest_bytes(data, f"{how}.pdf")
+    seconds = time.perf_counter() - started
+    assert " ".join(document.text.split()) == " ".join(" ".join(paragraphs).split())
+    assert [s.page for s in document.sections][-1] == 3
+    assert statuses(data, f"{how}.pdf", library) == statuses("\n\n".join(paragraphs).encode(), "plain.txt", library)
+    assert seconds < 20, seconds  # pdfminer laid sideways text out one character per line: 50 s for 7 pages

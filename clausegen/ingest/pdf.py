@@ -138,8 +138,15 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
             raise UnsafeFileError(f"{name}: too many pages (more than {limits.max_pdf_pages})")
         guard.check()
         guard.page, guard.forms = len(pages) + 1, 0
+        # /Rotate is how a viewer turns the page; text is read in the direction it runs (see _text_turn).
+        page.rotate, guard.turn = 0, 0
         interpreter.process_page(page)
         layout = device.get_result()
+        if guard.turn:
+            # pdfminer's page rotation r maps text running at r degrees counter-clockwise to left-to-right.
+            page.rotate, guard.forms = {90: 90, 180: 180, 270: 270}[guard.turn], 0
+            interpreter.process_page(page)
+            layout = device.get_result()
         lines: list[list] = []
         _collect_pdf_lines(layout, layout.bbox, lines)
         pages.append(_attach_labels(lines))

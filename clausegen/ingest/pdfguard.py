@@ -27,6 +27,7 @@ class _PdfGuard:
         self.forms = 0
         self.ticks = 0
         self.error: IngestError | None = None
+        self.turn = 0  # the page's text runs sideways or upside down: lay it out turned by this many degrees
 
     def fail(self, error: IngestError):
         """Raise `error`, and remember it: pdfminer swallows some exceptions, the refusal must still reach the caller."""
@@ -328,9 +329,31 @@ def _pdf_classes():
                 items = _count_layout_items(kept)
                 if items > guard.limits.max_pdf_page_objects:
                     guard.fail(_too_many_objects(guard, items))
+                # Sideways text laid out as drawn gives one line per character ("r e b m u n"), in quadratic time:
+                # skip the layout; the caller reads the page again, turned so that the text is upright.
+                guard.turn = _text_turn(kept)
+                if guard.turn:
+                    self.cur_item._objs = []
             super().end_page(page)
 
     return GuardedDocument, GuardedInterpreter, GuardedAggregator
+
+
+def _text_turn(objs) -> int:
+    """Return 90, 180 or 270 when most characters of a page run in that direction (counter-clockwise), else 0."""
+    from pdfminer.layout import LTChar, LTFigure
+
+    counts = [0, 0, 0, 0]  # characters running right, up, left, down
+    stack = [objs]
+    while stack:
+        for obj in stack.pop():
+            if isinstance(obj, LTChar):
+                a, b = obj.matrix[0], obj.matrix[1]
+                counts[(0 if a > 0 else 2) if abs(a) >= abs(b) else (1 if b > 0 else 3)] += 1
+            elif isinstance(obj, LTFigure):
+                stack.append(obj._objs)
+    best = max(range(4), key=counts.__getitem__)
+    return 0 if best == 0 or counts[best] <= sum(counts) / 2 else best * 90
 
 
 def _too_many_objects(guard: _PdfGuard, items: int) -> UnsafeFileError:
