@@ -1060,3 +1060,49 @@ def test_turned_pdf_pages_read_as_words_quickly(how, library):
     assert [s.page for s in document.sections][-1] == 3
     assert statuses(data, f"{how}.pdf", library) == statuses("\n\n".join(paragraphs).encode(), "plain.txt", library)
     assert seconds < 20, seconds  # pdfminer laid sideways text out one character per line: 50 s for 7 pages
+
+
+def long_pdf(pages: int) -> bytes:
+    """Return a text PDF of `pages` pages, the sample contract's lines repeated, with a page-number footer."""
+    import textwrap
+
+    from reportlab.pdfgen import canvas
+
+    lines = [piece for text in sample_paragraphs("strong_integrator_all_present")
+             for piece in textwrap.wrap(text, 90, break_on_hyphens=False) + [""]]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792))
+    k = 0
+    for page in range(1, pages + 1):
+        pdf.setFont("Helvetica", 10)
+        for n in range(48):
+            pdf.drawString(60, 740 - 14 * n, lines[k % len(lines)])
+            k += 1
+        pdf.drawString(290, 30, f"Page {page} of {pages}")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def test_long_pdf_is_read_by_pdfium_with_pdfminers_lines():
+    """Past FAST_PAGES pages PDFium reads the text layer: the same lines, paragraph starts and pages as pdfminer."""
+    from clausegen.ingest import pdfium
+
+    data = long_pdf(pdfium.FAST_PAGES + 1)
+    fast, fast_shares = pdfium.pdfium_page_lines(data, "long.pdf", Limits())
+    slow, slow_shares = pdf_module._pdf_page_lines(data, "long.pdf", Limits())
+    assert [[(t, p) for t, _, p in page] for page in fast] == [[(t, p) for t, _, p in page] for page in slow]
+    assert fast_shares == slow_shares == [0.0] * len(slow)
+    document = ingest_bytes(data, "long.pdf")
+    assert document.sections[-1].page == pdfium.FAST_PAGES + 1
+    assert "Page 3 of" not in document.text  # running footers dropped as for pdfminer's lines
+
+
+@pytest.mark.slow
+def test_a_2000_page_pdf_is_read_and_one_more_page_refused():
+    data = long_pdf(2001)
+    with pytest.raises(UnsafeFileError, match=r"^long\.pdf: too many pages \(2001 > 2000 limit\)$"):
+        ingest_bytes(data, "long.pdf")
+    document = ingest_bytes(data, "long.pdf", Limits(max_pdf_pages=2001))
+    assert document.sections[-1].page == 2001
+    assert document.text.count("MASTER SUPPLY AND INTEGRATION AGREEMENT") > 100

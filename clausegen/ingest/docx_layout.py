@@ -10,7 +10,8 @@ paragraph where a box holds several paragraphs or the gap to the row above is wi
 from __future__ import annotations
 
 import re
-import statistics
+
+from clausegen.ingest.pdfium import line_step
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -82,7 +83,7 @@ def box_pages(boxes, paragraphs) -> list[list[tuple[str, float, bool]]]:
         pages[-1].append(item)
     page_rows = [_rows(sorted(page, key=lambda item: (item[0][0], item[0][1]))) for page in pages]
     steps = [b[0] - a[0] for rows in page_rows for a, b in zip(rows, rows[1:]) if b[0] > a[0]]
-    usual = statistics.median(steps) if steps else 0.0
+    usual = line_step(steps, [row[1] for rows in page_rows for row in rows])
     out = []
     for rows in page_rows:
         lines: list[tuple[str, float, bool]] = []
@@ -111,3 +112,4 @@ def _rows(items) -> list[list]:
         else:
             rows.append([top, height, [(left, "\n".join(texts))], len(texts) > 1])
     return rows
+

@@ -12,6 +12,7 @@ from clausegen.errors import CorruptFileError, EncryptedFileError, IngestError, 
 from clausegen.model import Section
 from clausegen.ingest.limits import Limits, _one_line
 from clausegen.ingest.structure import _BULLETS, _Line, _NUMBER_RE, _PAGE_NUMBER_RE, _annotate, _group_lines
+from clausegen.ingest.pdfium import FAST_PAGES, page_count, pdfium_page_lines
 from clausegen.ingest.pdfguard import _PDF_GUARD, _PdfGuard, _install_pdf_guards, _pdf_classes
 
 # pdfminer logs a warning for every oddity of a damaged PDF; without a handler Python prints them to stderr. Errors
@@ -33,8 +34,12 @@ _COMPOUND_STEMS = frozenset(
 
 def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section], dict]:
     """Return (text, sections, what OCR read) of a PDF, with page numbers, running headers and footers dropped;
-    the pages `ocr_wanted` picks are read by OCR instead of their text layer."""
-    pages, shares = _pdf_page_lines(data, name, limits)
+    the pages `ocr_wanted` picks are read by OCR instead of their text layer. PDFs longer than FAST_PAGES are read
+    by PDFium (see pdfium.py), the others by pdfminer."""
+    if page_count(data) > FAST_PAGES:
+        pages, shares = pdfium_page_lines(data, name, limits)
+    else:
+        pages, shares = _pdf_page_lines(data, name, limits)
     wanted = ocr_wanted(pages, shares, limits.ocr)
     extras: dict = {}
     if wanted:
