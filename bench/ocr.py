@@ -9,6 +9,7 @@ sideways or upside down, speckle, a stamp and a signature, JPEG loss) the script
     whitespace collapsed on both sides (running page footers are dropped by ingestion and are not in the source);
   - reviews it and compares the ten statuses with the review of the source .txt.
 Scans are read `--jobs` at a time (one process each, as the audit's workers do); pages/s = pages / wall time.
+Last, a 2,000-page text PDF (reportlab, the test extra) is read once, against the 120 s `max_pdf_seconds` limit.
 
 Targets (docs/performance.md): accuracy >= 98 % and statuses identical to the text version for every scan.
 Exit code 0 when every target is met, 1 otherwise.
@@ -63,6 +64,30 @@ def measure(job: tuple[str, str]) -> dict:
             "diff": [(i, a, b) for i, (a, b) in enumerate(zip(scanned, typed)) if a != b]}
 
 
+def long_pdf_seconds(pages: int = 2000) -> float:
+    """Return the seconds clausegen takes to read a text PDF of `pages` pages (48 lines of contract text each)."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from clausegen.ingest import ingest_bytes
+
+    lines = [line.strip() for line in (CONTRACTS / "strong_integrator_all_present.txt").read_text().splitlines()]
+    lines = [line[i:i + 95] for line in lines for i in range(0, max(len(line), 1), 95)]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792))
+    for page in range(pages):
+        pdf.setFont("Helvetica", 10)
+        for n in range(48):
+            pdf.drawString(60, 740 - 14 * n, lines[(page * 48 + n) % len(lines)])
+        pdf.showPage()
+    pdf.save()
+    started = time.perf_counter()
+    document = ingest_bytes(out.getvalue(), "long.pdf")
+    assert document.sections[-1].page == pages
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     scans = _builder()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -93,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{pages / wall:.2f} pages/s (load average {os.getloadavg()[0]:.1f} at the end)")
     print(f"min accuracy {min(row['accuracy'] for row in rows):.2%} (target {TARGET_ACCURACY:.0%}); "
           f"statuses identical for {sum(row['same'] for row in rows)}/{len(rows)}")
-    return 0 if ok else 1
+    seconds = long_pdf_seconds()
+    print(f"2,000-page text PDF read in {seconds:.1f} s (limit 120 s)")
+    return 0 if ok and seconds < 120 else 1
 
 
 if __name__ == "__main__":
