@@ -10,6 +10,12 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# Tesseract reads scanned PDFs (OCR): installed with apt when root, else a hint.
+	@command -v tesseract >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends tesseract-ocr \
+	  tesseract-ocr-eng tesseract-ocr-osd >/dev/null 2>&1; } || echo "warning: could not install tesseract-ocr"; \
+	  else echo "hint: OCR of scanned PDFs needs Tesseract: apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd"; fi; }
 	@touch $(STAMP)
 
 demo: $(STAMP)

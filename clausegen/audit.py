@@ -36,7 +36,7 @@ from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
 # File types the reviewer reads: lower-case extension -> format name.
 SUPPORTED = {".docx": "docx", ".pdf": "pdf", ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
-             ".html": "html", ".htm": "html"}
+             ".html": "html", ".htm": "html", ".rtf": "rtf"}
 DEFAULT_ENGINE = "clausegen.review:review_bytes"
 DEFAULT_TIMEOUT = 60.0  # seconds per file
 CACHE_NAME = "cache.sqlite"
@@ -45,7 +45,8 @@ OUTPUTS = ("results.jsonl", "summary.csv", "summary.xlsx", "dashboard.html", "sk
 SCHEMA_VERSION = "1"
 WARMUP_TEXT = b"This Agreement is made between the Supplier and the Customer. The Customer shall comply with law."
 _WARM_ENV = "CLAUSEGEN_AUDIT_FORKSERVER_WARM"
-# Modules whose code does not change a review; every other clausegen/*.py is part of the tool key.
+# Modules whose code does not change a review; every other clausegen/*.py and clausegen/ingest/*.py is part of the
+# tool key.
 NOT_REVIEW_CODE = {"audit.py", "cli.py", "demo.py", "__main__.py", "generate.py", "docx_writer.py", "profile.py",
                    "risk.py", "render.py"}
 
@@ -281,9 +282,9 @@ def tool_key(engine: str | None = None) -> str:
     """Return clausegen.__version__ plus a digest of the review code (so a changed reviewer never reuses old results)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        if path.name not in NOT_REVIEW_CODE:
-            digest.update(path.name.encode())
+    for path in sorted([*package.glob("*.py"), *package.glob("ingest/*.py")]):
+        if path.name not in NOT_REVIEW_CODE or path.parent.name == "ingest":
+            digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
     key = f"{__version__}+{digest.hexdigest()[:12]}"
     key += _limits_key()
@@ -292,7 +293,7 @@ def tool_key(engine: str | None = None) -> str:
 
 def _limits_key() -> str:
     """Return "" for the default ingest limits, else a digest of the CLAUSEGEN_* limits in force (they change what
-    the reviewer refuses). max_file_bytes is left out: the audit refuses bigger files itself, before review, and
+    the reviewer refuses, and the OCR mode and limits what it reads). max_file_bytes is left out: the audit refuses bigger files itself, before review, and
     has each worker read up to --max-bytes (see _worker_main)."""
     from dataclasses import replace
 
@@ -513,9 +514,13 @@ def _peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _worker_main(conn, library, required, engine, timeout, max_bytes) -> None:
+def _worker_main(conn, library, required, engine, timeout, max_bytes, limit_env=None) -> None:
     """A worker process: warm up once (engine, matchers), then review the tasks the parent sends, one result each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    if limit_env is not None:  # the parent's CLAUSEGEN_<LIMIT> and --ocr settings, not the older fork server's
+        for key in _limit_names():
+            os.environ.pop(key, None)
+        os.environ.update(limit_env)
     # The reviewer's own file-size limit follows --max-bytes (this process only): a file the audit let through is
     # not refused again for its size.
     os.environ["CLAUSEGEN_MAX_FILE_BYTES"] = str(max_bytes)
@@ -661,7 +666,8 @@ class _Pool:
     def _start(self) -> None:
         parent, child = self.ctx.Pipe(duplex=True)
         process = self.ctx.Process(target=_worker_main, name="clausegen-audit-worker", daemon=True,
-                                   args=(child, self.library, self.required, self.engine, self.timeout, self.max_bytes))
+                                   args=(child, self.library, self.required, self.engine, self.timeout, self.max_bytes,
+                                         {k: os.environ[k] for k in _limit_names() if k in os.environ}))
         process.start()
         child.close()
         self.workers.append(_Worker(process, parent, started=time.monotonic()))
@@ -932,6 +938,15 @@ class _Lock:
     def release(self) -> None:
         if self.handle:
             self.handle.close()
+
+
+def _limit_names() -> list[str]:
+    """Return the names of the CLAUSEGEN_<LIMIT> variables (the ingest limits, the OCR mode among them)."""
+    from dataclasses import fields
+
+    from clausegen.ingest import Limits
+
+    return [f"CLAUSEGEN_{item.name.upper()}" for item in fields(Limits)]
 
 
 def _default_max_bytes() -> int:

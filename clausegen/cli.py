@@ -62,6 +62,27 @@ def _same_file(a, b) -> bool:
         return False
 
 
+OCR_OPTION = click.option(
+    "--ocr", type=click.Choice(["auto", "always", "never"]), default=None,
+    help="PDF pages to read by OCR: auto (scanned pages), always or never [default: auto, or CLAUSEGEN_OCR].")
+
+
+def use_ocr(mode: str | None) -> None:
+    """Make `mode` the OCR setting of the ingest limits (CLAUSEGEN_OCR) until the command ends."""
+    if mode is None:
+        return
+    previous = os.environ.get("CLAUSEGEN_OCR")
+    os.environ["CLAUSEGEN_OCR"] = mode
+
+    def restore():
+        if previous is None:
+            os.environ.pop("CLAUSEGEN_OCR", None)
+        else:
+            os.environ["CLAUSEGEN_OCR"] = previous
+
+    click.get_current_context().call_on_close(restore)
+
+
 def check_limits() -> None:
     """Fail fast, once, on a malformed CLAUSEGEN_<LIMIT> environment variable (see docs/security.md)."""
     from clausegen.ingest import Limits
@@ -185,12 +206,14 @@ def generate(profile, kind, output, memo, template, force, library_path, countri
 @click.option("--fail-on", type=click.Choice(["missing-required"]), default=None,
               help="Exit 1 when a required safeguard is missing.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@OCR_OPTION
 @library_option
-def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, countries):
-    """Review a contract FILE (DOCX, PDF, TXT, MD, HTML) for the ten safeguards."""
+def review(file, profile, fmt, annotate, rider, fail_on, force, ocr, library_path, countries):
+    """Review a contract FILE (DOCX, PDF, TXT, MD, HTML, RTF) for the ten safeguards."""
     from clausegen.reports.review_formats import render_review
     from clausegen.review import review_file
 
+    use_ocr(ocr)
     check_limits()
     inputs = (file, profile)
     annotate_path = check_output(annotate, force, inputs=inputs, others=(rider,)) if annotate else None
@@ -233,11 +256,13 @@ def required_from_profile(profile, library) -> set[str]:
               help="Exit 1 when any contract misses a required safeguard.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Refuse files larger than this.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=None, help="Seconds allowed per file.")
+@OCR_OPTION
 @library_option
-def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, library_path, countries):
+def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, ocr, library_path, countries):
     """Review every contract under FOLDER in parallel into a spreadsheet and an HTML dashboard."""
     from clausegen.audit import LibraryRef, run_audit
 
+    use_ocr(ocr)
     if not Path(folder).is_dir():
         raise InputError(f"{folder}: not a folder")
     check_limits()

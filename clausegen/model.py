@@ -173,6 +173,8 @@ class Document:
     text: str
     sections: list[Section]
     sha256: str = ""
+    ocr: dict[str, Any] | None = None  # {"pages", "mean_confidence", "unreliable_pages"} when pages were OCR'd
+    warnings: list[str] = field(default_factory=list)  # what the reader should know about what was read
 
 
 @dataclass
@@ -205,11 +207,12 @@ class Review:
     findings: list[Finding]
     parties: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # human-readable; in the JSON only when there are some
+    ocr: dict[str, Any] | None = None  # Document.ocr
+    warnings: list[str] = field(default_factory=list)  # Document.warnings and review notes; in the JSON only when there are some
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable review JSON object of DESIGN.md."""
-        return {
+        result = {
             "document": self.document,
             "doc_type": self.doc_type,
             "safeguards": [
@@ -231,4 +234,9 @@ class Review:
                 for f in self.findings
             ],
             "errors": list(self.errors),
-        } | ({"warnings": list(self.warnings)} if self.warnings else {})
+        }
+        if self.ocr:  # only when pages were OCR'd, and warnings only when there are some
+            result["ocr"] = dict(self.ocr)
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result

@@ -129,9 +129,9 @@ def review_document(doc: Document, library, required: set[str] | None = None) ->
             finding = Finding(sid, "missing", 0.0, explanation=f"missing: the library has no rules for {sid}.")
         finding.required = sid in wanted
         ordered.append(finding)
-    warnings = [NOT_A_CONTRACT_WARNING] if doc_type == NOT_A_CONTRACT else []
+    warnings = list(doc.warnings) + ([NOT_A_CONTRACT_WARNING] if doc_type == NOT_A_CONTRACT else [])
     return Review(document=doc.path, doc_type=doc_type, findings=ordered, parties=parties, errors=errors,
-                  warnings=warnings)
+                  ocr=doc.ocr, warnings=warnings)
 
 
 def review_file(path, library, required: set[str] | None = None) -> Review:

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clausegen import ingest as ingest_module
+from clausegen.ingest import numbering as numbering_module
+from clausegen.ingest import pdf as pdf_module
+from clausegen.ingest import text as text_module
 from clausegen.errors import (
     CorruptFileError,
     EncryptedFileError,
@@ -279,7 +281,7 @@ def test_pdf_cleanup_headers_footers_hyphens_pages(pdf_maker):
     ],
 )
 def test_pdf_line_joining_and_hyphens(lines, vocabulary, joined):
-    assert ingest_module._join_pdf_lines(lines, vocabulary) == joined
+    assert pdf_module._join_pdf_lines(lines, vocabulary) == joined
 
 
 def test_pdf_hanging_indent_labels_join_their_text(pdf_maker):
@@ -644,7 +646,7 @@ def test_unexpected_parser_exceptions_are_wrapped(monkeypatch):
     def boom(*args):
         raise KeyError("boom")
 
-    monkeypatch.setattr(ingest_module, "_sections_from_text", boom)
+    monkeypatch.setattr(text_module, "_sections_from_text", boom)
     with pytest.raises(CorruptFileError) as info:
         ingest_bytes(b"Some text.", "x.txt")
     assert str(info.value) == "x.txt: cannot parse file (KeyError: 'boom')"
@@ -656,7 +658,7 @@ def test_unexpected_parser_exceptions_are_wrapped(monkeypatch):
      (1999, "upperRoman", "MCMXCIX"), (7, "decimalZero", "07"), (22, "ordinal", "22nd"), (13, "ordinal", "13th")],
 )
 def test_number_formats(value, fmt, label):
-    assert ingest_module._format_number(value, fmt) == label
+    assert numbering_module._format_number(value, fmt) == label
 
 
 # ---------------------------------------------------------------- properties
@@ -781,3 +783,326 @@ def test_corpus_pdfs_ingest_with_pages(path):
 def test_corpus_pdf_count():
     if CORPUS.is_dir():
         assert len(PDF_CORPUS) == 17
+
+
+# ---- what a reader sees: text boxes, altChunks, the LibreOffice-from-PDF layout, hidden text, RTF ----
+
+LAYOUT_SAMPLE = "reseller_with_flowdown"
+NAMESPACES = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+EMU_PER_PT = 12700
+
+
+def sample_paragraphs(name: str = LAYOUT_SAMPLE) -> list[str]:
+    return [line.strip() for line in (REPO / "contract_samples" / "contracts" / f"{name}.txt")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def w_paras(texts: list[str]) -> str:
+    return "".join(f'<w:p><w:r><w:t xml:space="preserve">{xml_escape(t)}</w:t></w:r></w:p>' for t in texts)
+
+
+def drawing_box(inner: str, top: int, left: int, height: int, box_id: int, fallback: bool = True) -> str:
+    """Return a run holding a DrawingML text box (with Word's VML fallback copy when `fallback`)."""
+    drawing = (
+        f'<w:drawing><wp:anchor behindDoc="0" distT="0" distB="0" distL="0" distR="0" simplePos="0" locked="0" '
+        f'layoutInCell="1" allowOverlap="1" relativeHeight="{box_id}"><wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="column"><wp:posOffset>{left}</wp:posOffset></wp:positionH>'
+        f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{top}</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="5486400" cy="{height}"/><wp:wrapNone/><wp:docPr id="{box_id}" name="Text Box {box_id}"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr/><wps:txbx><w:txbxContent>{inner}</w:txbxContent></wps:txbx>'
+        '<wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>'
+    )
+    if not fallback:
+        return f"<w:r>{drawing}</w:r>"
+    return (f'<w:r><mc:AlternateContent><mc:Choice Requires="wps">{drawing}</mc:Choice><mc:Fallback>'
+            f'{vml_box(inner, top, left, height)}</mc:Fallback></mc:AlternateContent></w:r>')
+
+
+def vml_box(inner: str, top: int, left: int, height: int) -> str:
+    return (f'<w:pict><v:shape type="#_x0000_t202" style="position:absolute;margin-left:{left / EMU_PER_PT:g}pt;'
+            f'margin-top:{top / EMU_PER_PT:g}pt;width:432pt;height:{height / EMU_PER_PT:g}pt">'
+            f'<v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape></w:pict>')
+
+
+def add_body_xml(document, xml: str) -> None:
+    """Insert raw body content (paragraphs, altChunks) before the final w:sectPr."""
+    from lxml import etree
+
+    wrapper = etree.fromstring(f"<w:body {NAMESPACES}>{xml}</w:body>")
+    body = document.element.body
+    for element in list(wrapper):
+        body.insert(len(body) - 1, element)
+
+
+def layout_docx(kind: str, paragraphs: list[str]) -> bytes:
+    """Return a DOCX showing the paragraphs in one layout: text boxes, altChunks or the LibreOffice-from-PDF one."""
+    import docx
+
+    document = docx.Document()
+    if kind == "drawingml-box":  # one Word text box holding the whole contract, with its VML fallback copy
+        add_body_xml(document, f"<w:p>{drawing_box(w_paras(paragraphs), 0, 0, 9 * 914400, 1)}</w:p>")
+    elif kind == "vml-boxes":  # a VML box per paragraph, anchored to empty paragraphs in groups of five
+        for start in range(0, len(paragraphs), 5):
+            runs = "".join(f"<w:r>{vml_box(w_paras([text]), n * 40 * EMU_PER_PT, 0, 36 * EMU_PER_PT)}</w:r>"
+                           for n, text in enumerate(paragraphs[start:start + 5]))
+            add_body_xml(document, f"<w:p>{runs}</w:p>")
+    elif kind == "line-boxes":  # LibreOffice from a PDF: a box per line, placed by coordinates, 40 lines a page
+        import textwrap
+
+        lines = []  # (top, text)
+        top = 0
+        for text in paragraphs:
+            for line in textwrap.wrap(text, 80):
+                lines.append((top, line))
+                top += 14
+            top += 10
+        boxes, page_top = [], 0
+        for n, (top, line) in enumerate(lines):
+            if n % 40 == 0:
+                page_top = top
+            y = (72 + top - page_top) * EMU_PER_PT
+            label, _, rest = line.partition(" ")
+            if n % 7 == 0 and rest and len(label) <= 5:  # a label in a box of its own beside the text
+                boxes.append(drawing_box(w_paras([label]), y, 72 * EMU_PER_PT, 11 * EMU_PER_PT, 2 * n + 1, False))
+                boxes.append(drawing_box(w_paras([rest]), y, 100 * EMU_PER_PT, 11 * EMU_PER_PT, 2 * n + 2, False))
+            else:
+                boxes.append(drawing_box(w_paras([line]), y, 72 * EMU_PER_PT, 11 * EMU_PER_PT, 2 * n + 1, False))
+            if n % 40 == 39 or n == len(lines) - 1:
+                page = n // 40 + 1
+                boxes.append(drawing_box(w_paras([f"Page {page}"]), 900 * EMU_PER_PT, 290 * EMU_PER_PT,
+                                         11 * EMU_PER_PT, 100000 + page, False))
+        add_body_xml(document, f"<w:p>{''.join(boxes)}</w:p>")
+    elif kind in ("altchunk-html", "altchunk-rtf"):
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        if kind == "altchunk-html":
+            blob = ("<html><body>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs) +
+                    "</body></html>").encode()
+            part = Part(PackURI("/word/afchunk.htm"), "text/html", blob, document.part.package)
+        else:
+            part = Part(PackURI("/word/afchunk.rtf"), "application/rtf", rtf_document(paragraphs),
+                        document.part.package)
+        rel_id = document.part.relate_to(
+            part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+        add_body_xml(document, f'<w:altChunk r:id="{rel_id}"/>')
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def rtf_document(paragraphs: list[str]) -> bytes:
+    """Return an RTF document with one paragraph per text; non-ASCII characters as \\uN escapes."""
+    def escape(text):
+        text = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+        return "".join(c if ord(c) < 128 else f"\\u{ord(c) if ord(c) < 32768 else ord(c) - 65536}?" for c in text)
+
+    body = "".join(f"\\pard\\plain\\f0\\fs22 {escape(t)}\\par\n" for t in paragraphs)
+    return ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0\\froman Times New Roman;}}\n" + body + "}").encode("ascii")
+
+
+def statuses(data: bytes, name: str, library) -> list[str]:
+    from clausegen.review import review_bytes
+
+    return [finding.status for finding in review_bytes(data, name, library).findings]
+
+
+@pytest.mark.parametrize("kind", ["drawingml-box", "vml-boxes", "line-boxes", "altchunk-html", "altchunk-rtf"])
+def test_docx_layouts_review_like_the_plain_text(kind, library):
+    """Text boxes, a box per line (LibreOffice from a PDF) and altChunk HTML/RTF read as the text they show."""
+    paragraphs = sample_paragraphs()
+    plain = "\n\n".join(paragraphs)
+    data = layout_docx(kind, paragraphs)
+    document = ingest_bytes(data, f"{kind}.docx")
+    check_offsets(document)
+    words = " ".join(document.text.split())
+    for text in (paragraphs[0], paragraphs[len(paragraphs) // 2], paragraphs[-1]):
+        assert words.count(" ".join(text.split())) == 1, text  # in the text once: fallback copies are skipped
+    assert "Page 1" not in document.text
+    assert statuses(data, f"{kind}.docx", library) == statuses(plain.encode(), "plain.txt", library)
+    assert "Reseller" in {s.heading for s in document.sections} or any(s.number for s in document.sections)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_docx_that_libreoffice_makes_from_a_pdf(tmp_path, library):
+    """LibreOffice's PDF import puts every line in a text box: the DOCX has the PDF's words and reviews as the
+    contract's text does."""
+    import subprocess
+
+    pdf = REPO / "contract_samples" / "contracts" / "misleading_headings.pdf"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--infilter=writer_pdf_import", "--convert-to", "docx:MS Word 2007 XML", "--outdir",
+                    str(tmp_path), str(pdf)], check=True, capture_output=True, timeout=300)
+    data = (tmp_path / "misleading_headings.docx").read_bytes()
+    assert b"txbxContent" in data or b"txbxContent" in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    from_docx, from_pdf = ingest_bytes(data, "lo.docx"), ingest(pdf)
+    assert " ".join(from_docx.text.split()) == " ".join(from_pdf.text.split())
+    text = (REPO / "contract_samples" / "contracts" / "misleading_headings.txt").read_bytes()
+    assert statuses(data, "lo.docx", library) == statuses(text, "misleading_headings.txt", library)
+
+
+def test_hidden_text_is_left_out(library):
+    """Clauses hidden with w:vanish (on the run, its character style or its paragraph style) are not read."""
+    import docx
+
+    weak = sample_paragraphs("weak_purchase_almost_all_missing")
+    strong = sample_paragraphs("strong_integrator_all_present")
+    document = docx.Document()
+    hidden_char = document.styles.add_style("Secret", 2)  # WD_STYLE_TYPE.CHARACTER
+    hidden_char.font.hidden = True
+    hidden_para = document.styles.add_style("Hidden Para", 1)  # WD_STYLE_TYPE.PARAGRAPH
+    hidden_para.font.hidden = True
+    for n, text in enumerate(weak):
+        document.add_paragraph(text)
+        if n % 3 == 0 and n // 3 < len(strong):
+            hidden = strong[n // 3]
+            if n % 9 == 0:
+                document.add_paragraph().add_run(hidden).font.hidden = True
+            elif n % 9 == 3:
+                document.add_paragraph().add_run(hidden, style="Secret")
+            else:
+                document.add_paragraph(hidden, style="Hidden Para")
+    out = io.BytesIO()
+    document.save(out)
+    data = out.getvalue()
+    doc = ingest_bytes(data, "hidden.docx")
+    assert " ".join(doc.text.split()) == " ".join("\n\n".join(weak).split())
+    assert re.fullmatch(r"hidden text left out \(\d+ characters Word does not show\)", doc.warnings[0])
+    plain = "\n\n".join(weak).encode()
+    assert statuses(data, "hidden.docx", library) == statuses(plain, "weak.txt", library)
+    assert statuses(data, "hidden.docx", library) != statuses("\n\n".join(strong).encode(), "strong.txt", library)
+
+
+@pytest.mark.parametrize("name", ["contract.rtf", "contract.txt", "contract.md", "contract"])
+def test_rtf_is_read_as_rtf_whatever_its_extension(name, library):
+    paragraphs = sample_paragraphs()
+    data = rtf_document(paragraphs)
+    document = ingest_bytes(data, name)
+    assert document.format == "rtf"
+    assert "\\pard" not in document.text and "\\par" not in document.text and "fonttbl" not in document.text
+    assert " ".join(document.text.split()) == " ".join(" ".join(paragraphs).split())
+    check_offsets(document)
+    assert statuses(data, name, library) == statuses("\n\n".join(paragraphs).encode(), "plain.txt", library)
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("x.rtf", b"Just text, not RTF.", r"^x\.rtf: not an RTF file \(looks like text\)$"),
+    ("x.rtf", b"{\\rtf1\\ansi {\\fonttbl{\\f0 Arial;}}\\par\\par}", r"^x\.rtf: no text in RTF document$"),
+    ("x.docx", b"{\\rtf1 Hello}", r"^x\.docx: not a DOCX file \(looks like RTF\)$"),
+])
+def test_bad_rtf_inputs(name, data, message):
+    with pytest.raises(IngestError, match=message):
+        ingest_bytes(data, name)
+
+
+def rotated_pdf(paragraphs: list[str], how: str) -> bytes:
+    """Return a 3-page PDF of the paragraphs: text turned on the page ("sideways90", "sideways270", "upside-down")
+    or upright text on pages a viewer turns with /Rotate ("rotate")."""
+    import textwrap
+
+    from reportlab.pdfgen import canvas
+
+    lines = [piece for text in paragraphs for piece in textwrap.wrap(text, 110, break_on_hyphens=False) + [""]]
+    per_page = -(-len(lines) // 3)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792))
+    for page in range(3):
+        chunk = lines[page * per_page:(page + 1) * per_page]
+        pdf.saveState()
+        if how == "rotate":
+            pdf.setPageRotation(90 if page % 2 == 0 else 270)  # the page turns landscape: 792 wide, 612 high
+            origin, step = (40, 590), (0, -9)
+        elif how == "sideways90":  # text running up the page, lines moving right
+            pdf.translate(40, 60)
+            pdf.rotate(90)
+            origin, step = (0, 0), (0, -9)
+        elif how == "sideways270":  # text running down the page, lines moving left
+            pdf.translate(572, 740)
+            pdf.rotate(270)
+            origin, step = (0, 0), (0, -9)
+        else:  # upside down: the first line at the foot of the page, lines moving up
+            pdf.translate(572, 40)
+            pdf.rotate(180)
+            origin, step = (0, 0), (0, -9)
+        pdf.setFont("Helvetica", 7)
+        for n, line in enumerate(chunk):
+            pdf.drawString(origin[0] + n * step[0], origin[1] + n * step[1], line)
+        pdf.restoreState()
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("how", ["rotate", "sideways90", "sideways270", "upside-down"])
+def test_turned_pdf_pages_read_as_words_quickly(how, library):
+    """/Rotate 90 and 270 pages and text drawn sideways or upside down come out as words, in a second or so."""
+    import time
+
+    paragraphs = sample_paragraphs("weak_purchase_almost_all_missing")
+    data = rotated_pdf(paragraphs, how)
+    started = time.perf_counter()
+    document = ingest_bytes(data, f"{how}.pdf")
+    seconds = time.perf_counter() - started
+    assert " ".join(document.text.split()) == " ".join(" ".join(paragraphs).split())
+    assert [s.page for s in document.sections][-1] == 3
+    assert statuses(data, f"{how}.pdf", library) == statuses("\n\n".join(paragraphs).encode(), "plain.txt", library)
+    assert seconds < 20, seconds  # pdfminer laid sideways text out one character per line: 50 s for 7 pages
+
+
+def long_pdf(pages: int) -> bytes:
+    """Return a text PDF of `pages` pages, the sample contract's lines repeated, with a page-number footer."""
+    import textwrap
+
+    from reportlab.pdfgen import canvas
+
+    lines = [piece for text in sample_paragraphs("strong_integrator_all_present")
+             for piece in textwrap.wrap(text, 90, break_on_hyphens=False) + [""]]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792))
+    k = 0
+    for page in range(1, pages + 1):
+        pdf.setFont("Helvetica", 10)
+        for n in range(48):
+            pdf.drawString(60, 740 - 14 * n, lines[k % len(lines)])
+            k += 1
+        pdf.drawString(290, 30, f"Page {page} of {pages}")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def test_long_pdf_is_read_by_pdfium_with_pdfminers_lines():
+    """Past FAST_PAGES pages PDFium reads the text layer: the same lines, paragraph starts and pages as pdfminer."""
+    from clausegen.ingest import pdfium
+
+    data = long_pdf(pdfium.FAST_PAGES + 1)
+    fast, fast_shares = pdfium.pdfium_page_lines(data, "long.pdf", Limits())
+    slow, slow_shares = pdf_module._pdf_page_lines(data, "long.pdf", Limits())
+    assert [[(t, p) for t, _, p in page] for page in fast] == [[(t, p) for t, _, p in page] for page in slow]
+    assert fast_shares == slow_shares == [0.0] * len(slow)
+    document = ingest_bytes(data, "long.pdf")
+    assert document.sections[-1].page == pdfium.FAST_PAGES + 1
+    assert "Page 3 of" not in document.text  # running footers dropped as for pdfminer's lines
+
+
+@pytest.mark.slow
+def test_a_2000_page_pdf_is_read_and_one_more_page_refused():
+    data = long_pdf(2001)
+    with pytest.raises(UnsafeFileError, match=r"^long\.pdf: too many pages \(2001 > 2000 limit\)$"):
+        ingest_bytes(data, "long.pdf")
+    document = ingest_bytes(data, "long.pdf", Limits(max_pdf_pages=2001))
+    assert document.sections[-1].page == 2001
+    assert document.text.count("MASTER SUPPLY AND INTEGRATION AGREEMENT") > 100
