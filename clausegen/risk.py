@@ -261,16 +261,31 @@ def holding_conditions(assessment: RiskAssessment) -> set[str]:
     return held
 
 
+def recipient_role(profile: Profile, kind: str) -> str:
+    """Return the recipient's role in a document of `kind`: "reseller" when it only resells (a reseller
+    counterparty outside its own customers' downstream licence), else "operator"."""
+    return "reseller" if profile.counterparty["type"] == "reseller" and kind != "downstream-eula" else "operator"
+
+
+def fits_role(clause: Clause, role: str) -> bool:
+    """Return whether a clause can bind a recipient of this role."""
+    return clause.binds in ("any", role)
+
+
 def select_clauses(assessment: RiskAssessment, library: Library, kind: str) -> list[tuple[Clause, list[str]]]:
-    """Return the clauses for a document kind, each with why it was selected, in document order."""
+    """Return the clauses for a document kind, each with why it was selected, in document order.
+
+    Clauses that bind the wrong role (an operator's data-handling duties on a pure reseller) stay out, and a
+    clause gives way to one that supersedes it (a change-of-control notice to a consent requirement)."""
     raised = {f.id for f in assessment.flags}
     held = holding_conditions(assessment)
+    role = recipient_role(assessment.profile, kind)
     chosen: dict[str, list[str]] = {}
     for req in assessment.requirements:
         # The safeguard's own variant ("end_use_strict") first, then any clause whose primary safeguard it is;
         # the other strictness only rather than dropping a required safeguard.
         candidates = [c for c in library.clauses.values()
-                      if c.provides and c.provides[0] == req.safeguard and kind in c.kinds]
+                      if c.provides and c.provides[0] == req.safeguard and kind in c.kinds and fits_role(c, role)]
         candidates.sort(key=lambda c: (c.strictness != req.strictness, c.id != f"{req.safeguard}_{req.strictness}",
                                        c.order, c.id))
         for clause in candidates[:1]:
@@ -278,7 +293,7 @@ def select_clauses(assessment: RiskAssessment, library: Library, kind: str) -> l
                                                     + ", ".join(req.because))
     required = {r.safeguard for r in assessment.requirements}
     for clause in library.clauses.values():
-        if kind not in clause.kinds or clause.id in chosen:
+        if kind not in clause.kinds or clause.id in chosen or not fits_role(clause, role):
             continue
         # A clause whose primary safeguard is not required stays out, however it is triggered.
         if clause.provides and clause.provides[0] not in required:
@@ -287,5 +302,8 @@ def select_clauses(assessment: RiskAssessment, library: Library, kind: str) -> l
         conds = sorted(set(clause.triggers["conditions"]) & held)
         if flags or conds:
             chosen[clause.id] = [f"triggered by {', '.join(flags + conds)}"]
+    for cid in list(chosen):
+        if set(library.clauses[cid].superseded_by) & set(chosen):
+            del chosen[cid]
     ordered = sorted(chosen, key=lambda cid: (library.clauses[cid].order, cid))
     return [(library.clauses[cid], chosen[cid]) for cid in ordered]
