@@ -89,9 +89,21 @@ def excerpt(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
+ABBREVIATION_END = re.compile(r"(\b[A-Z]\.)+$|\b(No|e\.g|i\.e|Inc|Ltd|Co|Art|Sec)\.$")
+
+
 def sentences(paras: list[str]) -> list[tuple[str, str]]:
-    """Return (sentence, its paragraph) pairs."""
-    return [(s, p) for p in paras for s in SENTENCE_END.split(p) if s.strip()]
+    """Return (sentence, its paragraph) pairs; "U.S." or "Inc." does not end a sentence."""
+    pairs = []
+    for para in paras:
+        parts: list[str] = []
+        for piece in SENTENCE_END.split(para):
+            if parts and ABBREVIATION_END.search(parts[-1]):
+                parts[-1] += " " + piece
+            else:
+                parts.append(piece)
+        pairs += [(s, para) for s in parts if s.strip()]
+    return pairs
 
 
 @lru_cache(maxsize=4)
@@ -216,13 +228,20 @@ def check_duplicates(paras: list[str], rules: dict[str, Any]) -> list[Problem]:
     from rapidfuzz import fuzz
 
     settings = rules.get("duplicates") or {}
-    min_chars, min_ratio = int(settings.get("min_chars", 80)), float(settings.get("min_ratio", 92))
-    long = [p for p in paras if len(p) >= min_chars]
+    min_chars, min_ratio = int(settings.get("min_chars", 60)), float(settings.get("min_ratio", 85))
+    min_contained = int(settings.get("min_contained_chars", 120))
+    # Sentences, not paragraphs: two clauses that each say "shall respect internationally recognised human
+    # rights, including ..." repeat one another even when the rest of each paragraph differs.
+    long = [(s, p) for s, p in sentences(paras) if len(s) >= min_chars]
     problems = []
-    for i, para in enumerate(long):
-        for other in long[:i]:
-            if abs(len(para) - len(other)) < len(para) * 0.2 and fuzz.ratio(para, other) >= min_ratio:
-                problems.append(Problem("duplicate-clause", "repeats an earlier paragraph", excerpt(para)))
+    for i, (sentence, para) in enumerate(long):
+        for other, other_para in long[:i]:
+            short, longer = sorted((sentence, other), key=len)
+            same = abs(len(sentence) - len(other)) < len(sentence) * 0.25 and fuzz.ratio(sentence, other) >= min_ratio
+            contained = len(short) >= min_contained and fuzz.partial_ratio(short, longer) >= min_ratio + 7
+            if other_para is not para and (same or contained):
+                problems.append(Problem("duplicate-clause", f'repeats an earlier sentence ("{excerpt(other, 60)}")',
+                                        excerpt(para)))
                 break
     return problems
 
