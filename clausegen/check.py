@@ -310,3 +310,35 @@ def check_docx(path: str | Path, library: Library) -> list[Problem]:
     # The clauses are known by their headings (a clause's title is its article heading).
     facts.clause_ids = [c.id for c in library.clauses.values() if c.title in headings]
     return check_paragraphs(paras, library, facts if facts.kind else None, headings=headings)
+
+
+def check_profile(path: str | Path, library: Library) -> dict[str, list[Problem]]:
+    """Draft every kind that fits a profile's counterparty (in a temporary folder) and check each draft."""
+    import tempfile
+
+    from clausegen.errors import DraftCheckError
+    from clausegen.generate import as_assessment, fitting_kinds, generate
+
+    assessment = as_assessment(path, library)
+    results: dict[str, list[Problem]] = {}
+    with tempfile.TemporaryDirectory(prefix="clausegen-check-") as folder:
+        for kind in fitting_kinds(library, assessment.profile.counterparty["type"]):
+            out = Path(folder) / f"{kind}.docx"
+            try:  # a stopped screen is drafted here only to be checked; the drafts are thrown away
+                results[kind] = generate(assessment, library, kind, out, override_stop="draft check only").problems
+            except DraftCheckError as exc:
+                results[kind] = exc.problems
+    return results
+
+
+def check_file(path: str | Path, library: Library) -> dict[str, list[Problem]]:
+    """Check a generated DOCX ({file name: problems}) or every draft of a profile ({kind: problems})."""
+    path = Path(path)
+    if not path.is_file():
+        raise ClausegenError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return {path.name: check_docx(path, library)}
+    if suffix in (".yaml", ".yml", ".json"):
+        return check_profile(path, library)
+    raise ClausegenError(f"{path}: expected a generated .docx or a profile (.yaml, .yml, .json)")
