@@ -209,10 +209,12 @@ def document_facts(assessment: RiskAssessment, library: Library) -> dict[str, An
     }
 
 
-def profile_facts(profile: Profile, library: Library) -> dict[str, Any]:
-    """Return the clause values the generator computes from the profile (clauses declare them as variables):
-    whether the product runs on premises, whether local law compels government access, and the capabilities
-    a no-modification clause may name as examples (not those the product already has)."""
+def profile_facts(assessment: RiskAssessment, library: Library) -> dict[str, Any]:
+    """Return the clause values the generator computes from the screen (clauses declare them as variables):
+    whether the product runs on premises, whether local law compels government access, the capabilities a
+    no-modification clause may name as examples (not those the product already has), and the export verdict."""
+    profile = assessment.profile
+    verdict = assessment.export_screen.verdict
     caps = profile.product.get("capabilities", [])
     own = {example for c in caps for example in library.capabilities.get(c, {}).get("has", [])}
     return {
@@ -220,13 +222,16 @@ def profile_facts(profile: Profile, library: Library) -> dict[str, Any]:
         "compelled_access": any(profile.red_flags.get(f) is not None and profile.red_flags[f].value == "yes"
                                 for f in ("law.access_without_safeguards", "law.state_controls_infrastructure")),
         "modification_examples": [e for e in MODIFICATION_EXAMPLES if e not in own],
+        "export_stopped": verdict == "stop",
+        "licence_required": verdict in ("stop", "licence-required"),
     }
 
 
-def profile_overrides(profile: Profile, library: Library | None = None) -> dict[str, Any]:
-    """Return the profile's `variables:` (cleaned) over the computed profile facts; they override clause and
-    document variables."""
-    overrides = dict(profile_facts(profile, library)) if library is not None else {}
+def profile_overrides(profile: Profile, assessment: RiskAssessment | None = None,
+                      library: Library | None = None) -> dict[str, Any]:
+    """Return the profile's `variables:` (cleaned) over the values computed from the screen; they override clause
+    and document variables."""
+    overrides = dict(profile_facts(assessment, library)) if assessment is not None and library is not None else {}
     overrides.update(clean_value(dict(profile.raw.get("variables") or {})))
     overrides.pop("ref", None)
     stated = clean_value(str(profile.end_use.get("stated") or "")).strip().rstrip(".")
@@ -528,7 +533,7 @@ def generate(source: str | Path | Profile | RiskAssessment, library: Library, ki
     stopped = assessment.export_screen.verdict == "stop"
     templates = load_document_templates(library, check_render=False)
     selection = select_clauses(assessment, library, kind)
-    overrides = profile_overrides(assessment.profile, library)
+    overrides = profile_overrides(assessment.profile, assessment, library)
     base = base_context(assessment, library, templates[kind])
     held = holding_conditions(assessment)
     draft = build_contract(active_template(templates[kind], held), selection, base, overrides)

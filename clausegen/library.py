@@ -208,14 +208,26 @@ def load_countries(path: Path, problems: Problems) -> dict[str, Any]:
         for key in ("title", "source", "as_of", "codes", "verdict"):
             if key not in screen:
                 problems.add(path, f"screens.{sid}.{key}", "missing")
-        if screen.get("verdict") not in (None, "stop", "licence-check"):
-            problems.add(path, f"screens.{sid}.verdict", "verdict must be 'stop' or 'licence-check'")
+        if screen.get("verdict") not in (None, "stop", "licence-required", "licence-check"):
+            problems.add(path, f"screens.{sid}.verdict", "verdict must be 'stop', 'licence-required' or 'licence-check'")
+        if screen.get("applies_to") not in (None, "government", "military"):
+            problems.add(path, f"screens.{sid}.applies_to", "applies_to must be 'government' or 'military'")
         for code in screen.get("codes") or []:
             if code not in countries:
                 problems.add(path, f"screens.{sid}.codes", f"unknown country code '{code}'")
+    entries = expect_mapping(data.get("entries") or {}, path, "entries", problems)
+    for code, entry in entries.items():
+        entry = expect_mapping(entry, path, f"entries.{code}", problems)
+        if code not in countries:
+            problems.add(path, f"entries.{code}", f"unknown country code '{code}'")
+        if not isinstance(entry.get("reviewed"), dt.date):
+            problems.add(path, f"entries.{code}.reviewed", "the date the entry was reviewed (YYYY-MM-DD) is required")
+        if not entry.get("basis"):
+            problems.add(path, f"entries.{code}.basis", "the source the entry rests on is required")
     return {
         "path": str(path),
         "as_of": str(as_of),
+        "entries": {str(k): dict(v, reviewed=str(v.get("reviewed"))) for k, v in entries.items() if isinstance(v, dict)},
         "note": data.get("note", ""),
         "sources": data.get("sources") or [],
         "countries": {str(k): str(v) for k, v in countries.items()},

@@ -17,6 +17,8 @@ INTERMEDIARY_TYPES = ("distributor", "reseller", "integrator", "agent")
 DEPLOYMENT_MODELS = ("cloud", "on_premises", "hybrid")
 AVAILABILITY = ("custom", "widely_available")
 ANSWERS = ("yes", "no", "unknown")
+SCREENING_RESULTS = ("clear", "match", "not_screened")
+LICENCE_DETERMINATIONS = ("required", "not_required", "exception", "unknown")
 MAX_PROFILE_BYTES = 1_000_000
 
 # The schema as data: field -> (type, required, allowed values or nested schema). Types: str, int, bool, list, map.
@@ -54,6 +56,33 @@ SCHEMA: dict[str, Any] = {
         "country": ("country", False, None),
     }),
     "red_flags": ("map", False, "answers"),
+    # Export control beyond the country (docs/profile-format.md): what is not answered stays an open question.
+    "export": ("map", False, {
+        "classification": ("map", False, {
+            "eccn": ("str", False, None),  # "EAR99", "5A002.a", "3A981" or "unknown"
+            "encryption": ("answer", False, None),
+            "crime_control": ("answer", False, None),
+            "reasons": ("list", False, "str"),  # reasons for control: NS1, AT1, CC1, EI ...
+            "source": ("str", False, None),  # who classified it, and when
+        }),
+        "end_user": ("map", False, {
+            "military": ("answer", False, None),
+            "security_or_police": ("answer", False, None),
+            "screening": ("map", False, {
+                "result": ("str", True, SCREENING_RESULTS),
+                "lists": ("list", False, "str"),
+                "date": ("str", False, None),
+                "source": ("str", False, None),
+            }),
+        }),
+        "licence": ("map", False, {
+            "determination": ("str", True, LICENCE_DETERMINATIONS),
+            "basis": ("str", False, None),
+            "reference": ("str", False, None),  # licence number or licence exception
+        }),
+    }),
+    "tailoring": ("list", False, "str"),  # Guidance step 5: how the product was tailored to limit misuse
+    "sources": ("list", False, "str"),  # sources consulted for the due diligence (reports, embassy, NGOs)
     "governing_law": ("str", False, None),
     "variables": ("map", False, "any"),
 }
