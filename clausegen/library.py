@@ -186,7 +186,7 @@ def load_red_flags(root: Path, problems: Problems) -> dict[str, RedFlag]:
         if not item.get("text"):
             problems.add(path, f"{field}.text", "missing")
         flags[fid] = RedFlag(fid, step if isinstance(step, int) else 0, str(item.get("text", "")),
-                             str(item.get("severity", "")), needs)
+                             str(item.get("severity", "")), needs, str(item.get("residual") or ""))
     return flags
 
 
@@ -490,8 +490,8 @@ ARTICLE_KEYS = {"id", "title", "text", "definitions", "after", "when"}
 SIGNATURE_KEYS = {"heading", "intro", "lines"}
 MEMO_KEYS = {"kind", "title", "header", "memo_to", "memo_from", "sections", "sign_off"}
 MEMO_SECTIONS = (
-    "summary", "transaction", "scope", "export_screen", "red_flags", "risk", "open_questions", "safeguards",
-    "reassessment", "sign_off",
+    "summary", "transaction", "scope", "export_screen", "red_flags", "risk", "tailoring", "open_questions",
+    "safeguards", "residual_risk", "recommendation", "sources", "reassessment", "sign_off",
 )
 # Values the generator fills for every document template, on top of the clauses' standard context.
 DOCUMENT_CONTEXT = {
@@ -533,11 +533,14 @@ MEMO_CONTEXT = {
     "in_scope": "whether the Guidance is engaged (true or false)",
     "verdict": "the export screen's verdict (clear, licence-check, stop)",
     "library_version": "the clause library's version",
+    "override_reason": "the reason given with --override-stop ('' when none)",
+    "recommendation": "the recommendation: proceed, proceed with conditions, or decline",
 }
 MEMO_SAMPLE_CONTEXT = {
     "supplier": "Northwind Vision Systems, Inc.", "recipient": "Example Customer Ltd",
     "product_name": "Northwind Sentinel", "country": "Examplestan", "transaction": "Example transaction",
-    "level": "high", "in_scope": True, "verdict": "clear", "library_version": "0",
+    "level": "high", "in_scope": True, "verdict": "clear", "library_version": "0", "override_reason": "",
+    "recommendation": "proceed with conditions",
 }
 REF_CALL = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*\)""")
 

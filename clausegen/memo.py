@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from clausegen import __version__, docx_writer
-from clausegen.generate import GUIDANCE_STEPS, check_output, clean_value, country_in_sentence, country_name
+from clausegen.generate import (
+    GUIDANCE_STEPS,
+    STOP_HEADER,
+    check_output,
+    clean_value,
+    country_in_sentence,
+    country_name,
+)
 from clausegen.library import load_document_templates
-from clausegen.model import DOCUMENT_KINDS, Clause, Library, RiskAssessment
+from clausegen.model import Clause, Library, RiskAssessment
 from clausegen.render import paragraphs, render_text
 from clausegen.risk import select_clauses
 
@@ -101,15 +109,23 @@ def clause_rows(kind_selections: dict[str, list[tuple[Clause, list[str]]]]) -> l
 
 
 def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Path,
-               kind_selections: dict[str, list[tuple[Clause, list[str]]]] | None = None) -> Path:
+               kind_selections: dict[str, list[tuple[Clause, list[str]]]] | None = None,
+               override_stop: str | None = None) -> Path:
     """Write the due-diligence memo of an assessment; kind_selections maps each drafted kind to its
-    select_clauses() result (default: every kind)."""
+    select_clauses() result (default: every kind that fits the counterparty); override_stop is the reason given
+    for drafting although the export screen stopped (recorded in the memo and its properties)."""
+    from clausegen.generate import fitting_kinds
+
     out_path = check_output(out_path)
     if kind_selections is None:
-        kind_selections = {kind: select_clauses(assessment, library, kind) for kind in DOCUMENT_KINDS}
+        kind_selections = {kind: select_clauses(assessment, library, kind)
+                           for kind in fitting_kinds(library, assessment.profile.counterparty["type"])}
     memo = load_document_templates(library, check_render=False)["memo"]
     data = memo.raw
-    context = memo_context(assessment, library)
+    decision = recommend(assessment, library)
+    override = (override_stop or "").strip() if assessment.export_screen.verdict == "stop" else ""
+    context = dict(memo_context(assessment, library), recommendation=decision.choice,
+                   override_reason=clean_value(override))
 
     def render(text: Any, where: str) -> str:
         return render_text(str(text or ""), context, f"documents/memo.yaml {where}")
@@ -125,20 +141,23 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
         ("Re", context["transaction"]),
         ("Risk level", f"{assessment.level} (Guidance {'engaged' if assessment.in_scope else 'not engaged'}; "
                        f"export screen: {assessment.export_screen.verdict})"),
-    ])
+        ("Recommendation", decision.choice),
+    ] + ([("Export override", f"{STOP_HEADER}. Reason: {context['override_reason']}")] if override else []))
     for sid, section in data["sections"].items():
         docx_writer.heading(document, render(section["title"], f"sections.{sid}.title"), lists.outline)
         for para in paragraphs(render(section.get("text"), f"sections.{sid}.text")):
             intro = docx_writer.paragraph(document, para[1])
             intro.paragraph_format.keep_with_next = sid not in ("summary", "reassessment")  # stays with its facts
-        write_memo_section(document, sid, assessment, library, kind_selections, data)
+        write_memo_section(document, sid, assessment, library, kind_selections, data, decision)
     docx_writer.add_page_furniture(document, render(data.get("header"), "header"), title)
     docx_writer.set_properties(
         document, title=f"{title}: {context['transaction']}", author="clausegen",
         subject=f"{context['product_name']}: {context['supplier']} and {context['recipient']} ({context['country']})",
-        keywords="human-rights due diligence; Guidance; " + assessment.level,
-        comments=f"Risk screen by clausegen {__version__}, clause library {library.version}, "
-                 f"from {Path(assessment.profile.path).name}.",
+        keywords="human-rights due diligence; Guidance; " + assessment.level + "; " + decision.choice
+                 + (f"; {STOP_HEADER}" if override else ""),
+        comments=(f"{STOP_HEADER}. Override reason: {context['override_reason']}. " if override else "")
+                 + f"Risk screen by clausegen {__version__}, clause library {library.version}, "
+                 f"from {Path(assessment.profile.path).name}. Recommendation: {decision.choice}.",
         category="memo")
     return docx_writer.save(document, out_path)
 
@@ -151,7 +170,8 @@ def bullets(document, items: list[str], empty: str) -> None:
 
 
 def write_memo_section(document, sid: str, assessment: RiskAssessment, library: Library,
-                       kind_selections: dict[str, list[tuple[Clause, list[str]]]], data: dict) -> None:
+                       kind_selections: dict[str, list[tuple[Clause, list[str]]]], data: dict,
+                       decision: "Decision") -> None:
     """Append the facts of one memo section (tables and lists from the assessment)."""
     screen = assessment.export_screen
     if sid == "transaction":
@@ -164,17 +184,42 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
     elif sid == "export_screen":
         countries = library.countries
         rows = [("Verdict", screen.verdict), ("Finding", screen.message),
+                ("Licence determination", screen.determination.replace("_", " ")),
+                ("Classification", classification_text(assessment)),
+                ("Still unknown", "; ".join(screen.unknowns) or "nothing"),
                 ("Lists matched", "; ".join(screen.groups) or "none"),
                 ("Data as of", str(countries.get("as_of", ""))),
                 ("Sources", "; ".join(str(s.get("title", s)) if isinstance(s, dict) else str(s)
                                       for s in countries.get("sources") or []) or "see countries.yaml"),
                 ("Note", str(countries.get("note", "")))]
         docx_writer.table(document, ["Item", "Detail"], [[a, clean_value(b)] for a, b in rows], [2200, 7160])
+        if screen.checks:
+            docx_writer.paragraph(document, "The checks made:").paragraph_format.keep_with_next = True
+            docx_writer.table(document, ["Check", "Result", "Basis, source and date"],
+                              [[c, r, clean_value(b)] for c, r, b in screen.checks], [2400, 1500, 5460])
+    elif sid == "tailoring":
+        bullets(document, [clean_value(str(t)) for t in assessment.profile.raw.get("tailoring") or []],
+                "None recorded: whether and how the product can be tailored to limit misuse is an open question.")
+    elif sid == "residual_risk":
+        rows = residual_rows(assessment, library, kind_selections)
+        if rows:
+            docx_writer.table(document, ["Red flag", "Severity", "Mitigated by", "Residual risk"], rows,
+                              [2600, 900, 2960, 2900])
+        else:
+            docx_writer.paragraph(document, "No red flag was raised.")
+    elif sid == "recommendation":
+        bullets(document, decision.reasons, "No reasons recorded.")
+        if decision.conditions:
+            docx_writer.paragraph(document, "Conditions:").paragraph_format.keep_with_next = True
+            bullets(document, decision.conditions, "None.")
+    elif sid == "sources":
+        bullets(document, sources_consulted(assessment, library), "None recorded.")
     elif sid == "red_flags":
         flags = sorted(assessment.flags, key=lambda f: (f.step, SEVERITY_ORDER.get(f.severity, 9), f.id))
         if flags:
             docx_writer.table(document, ["Step", "Red flag", "Severity", "Source", "Basis"],
-                              [[str(f.step), f"{f.id}: {f.text}", f.severity, f.source, f.reason] for f in flags],
+                              [[str(f.step), f"{f.id}: {flag_statement(f)}", f.severity, f.source, f.reason]
+                               for f in flags],
                               [600, 3700, 900, 1400, 2760])
         else:
             docx_writer.paragraph(document, "No red flag was raised.")
@@ -197,7 +242,8 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
         docx_writer.table(document, ["Clause", "Safeguards", "Step", "Drafts", "Why selected"],
                           clause_rows(kind_selections), [2300, 2050, 650, 900, 3460])
     elif sid == "sign_off":
-        for line in ("Decision:  [ ] proceed    [ ] proceed with the conditions below    [ ] do not proceed",
+        for line in (f"Recommended: {decision.choice}.",
+                     "Decision:  [ ] proceed    [ ] proceed with the conditions below    [ ] do not proceed",
                      "Conditions: ____________________________________________________________"):
             docx_writer.paragraph(document, line).paragraph_format.keep_with_next = True
         grid = docx_writer.table(document, ["Role", "Name and title", "Signature", "Date"],
@@ -205,3 +251,121 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
         for row in grid.rows[1:]:
             row.height = docx_writer.Twips(720)
         docx_writer.keep_together(grid)
+
+
+@dataclass
+class Decision:
+    """The memo's recommendation: proceed, proceed with conditions, or decline; with reasons and conditions."""
+
+    choice: str
+    reasons: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+
+
+def recommend(assessment: RiskAssessment, library: Library) -> Decision:
+    """Return the recommendation the screen supports.
+
+    Decline: the export screen stopped, or an answered (not merely suspected) critical red flag is one no clause
+    can mitigate (the end user's own record of misuse). Proceed with conditions: high or critical risk, an
+    export question or licence outstanding, open questions, or a red flag the contract cannot reach. Proceed:
+    none of these."""
+    screen = assessment.export_screen
+    profile = assessment.profile
+    reasons: list[str] = []
+    conditions: list[str] = []
+    decline = False
+    if screen.verdict == "stop":
+        decline = True
+        reasons.append(f"the export screen stopped the transaction ({'; '.join(screen.stopped_by)})")
+    for flag in assessment.flags:
+        given = profile.red_flags.get(flag.id)
+        if flag.severity == "critical" and given is not None and given.value == "yes" and \
+                library.red_flags[flag.id].residual:
+            decline = True
+            reasons.append(f"{flag.id} is answered yes and is critical, and no clause can mitigate it: "
+                           f"{library.red_flags[flag.id].residual}")
+    residual = [f.id for f in assessment.flags if library.red_flags[f.id].residual]
+    if assessment.level in ("high", "critical"):
+        reasons.append(f"the overall risk is {assessment.level}")
+        conditions.append("the safeguard clauses are accepted as drafted, as essential terms, without weakening")
+        conditions.append("no renewal or extension without a fresh assessment (the drafts do not renew automatically)")
+    if screen.verdict in ("open", "licence-required", "licence-check"):
+        reasons.append(f"the export screen is {screen.verdict}: {screen.message}")
+        conditions.append("export counsel records the classification, the restricted-party screening and the licence "
+                          "determination, and any licence required is granted before delivery")
+    if assessment.open_questions:
+        reasons.append(f"{len(assessment.open_questions)} open question{'s' if len(assessment.open_questions) != 1 else ''}"
+                       " remain on the file")
+        conditions.append("every open question is answered on the file before signature, and the screen is run again")
+    if residual:
+        reasons.append("the contract cannot mitigate " + ", ".join(residual) + " (see Residual Risk)")
+        conditions.append("the approvers accept the residual risk in writing, having weighed leverage, the severity of "
+                          "possible abuse and the effect of not proceeding")
+    if decline:
+        return Decision("decline", reasons, [])
+    if conditions:
+        return Decision("proceed with conditions", reasons, list(dict.fromkeys(conditions)))
+    return Decision("proceed", reasons or ["the screen found no red flag, open question or export issue that the "
+                                           "drafts do not address"], [])
+
+
+def residual_rows(assessment: RiskAssessment, library: Library,
+                  kind_selections: dict[str, list[tuple[Clause, list[str]]]]) -> list[list[str]]:
+    """Return one row per raised red flag: the flag, its severity, the clauses that mitigate it, what remains."""
+    clauses = {c.id: c for selection in kind_selections.values() for c, _ in selection}
+    rows = []
+    for flag in sorted(assessment.flags, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.step, f.id)):
+        wanted = {need.safeguard for need in library.red_flags[flag.id].calls_for}
+        mitigating = [c.title for c in clauses.values()
+                      if set(c.provides) & wanted or flag.id in c.triggers["red_flags"]]
+        residual = library.red_flags[flag.id].residual
+        rows.append([f"{flag.id}: {flag_statement(flag)}", flag.severity,
+                     "; ".join(dict.fromkeys(mitigating)) or "no clause in the drafts",
+                     f"Cannot be mitigated by contract: {residual}" if residual
+                     else ("Reduced by the clauses listed; monitored under the reassessment and misuse-reporting terms"
+                           if mitigating else "Not mitigated: no clause for it in the drafts prepared")])
+    return rows
+
+
+def flag_statement(flag) -> str:
+    """Return a red flag as the memo states it: as a fact only when the profile answered it."""
+    if flag.source == "answered":
+        return flag.text
+    if flag.source == "unknown-answer":
+        return f"Not yet known whether: {flag.text[0].lower()}{flag.text[1:]}"
+    return f"To be confirmed (raised by {flag.source}, no report cited): {flag.text[0].lower()}{flag.text[1:]}"
+
+
+def classification_text(assessment: RiskAssessment) -> str:
+    """Return the product's classification as the profile records it."""
+    data = (assessment.profile.raw.get("export") or {}).get("classification") or {}
+    if not data:
+        return "not recorded"
+    parts = [f"ECCN {data.get('eccn') or 'unknown'}"]
+    for key in ("encryption", "crime_control"):
+        if data.get(key) is not None:
+            value = data[key]
+            parts.append(f"{key.replace('_', ' ')}: {'yes' if value is True else 'no' if value is False else value}")
+    if data.get("reasons"):
+        parts.append("reasons for control: " + ", ".join(map(str, data["reasons"])))
+    if data.get("source"):
+        parts.append(f"source: {data['source']}")
+    return "; ".join(parts)
+
+
+def sources_consulted(assessment: RiskAssessment, library: Library) -> list[str]:
+    """Return the sources the assessment rests on: the profile's, its answers', the export screen's and the data's."""
+    profile = assessment.profile
+    found = [clean_value(str(s)) for s in profile.raw.get("sources") or []]
+    for fid, given in profile.red_flags.items():
+        if given.note:
+            found.append(f"{fid} (answered {given.value}): {clean_value(given.note)}")
+    for check, result, basis in assessment.export_screen.checks:
+        if check in ("restricted parties", "classification", "licence determination"):
+            found.append(f"export {check} ({result}): {clean_value(basis)}")
+    countries = library.countries
+    titles = [str(s.get("title", s)) if isinstance(s, dict) else str(s) for s in countries.get("sources") or []]
+    found.append(f"country screens as of {countries.get('as_of')}: " + "; ".join(titles))
+    found.append("U.S. Department of State, Guidance on Implementing the UN Guiding Principles for Transactions "
+                 "Linked to Foreign Government End-Users for Products or Services with Surveillance Capabilities (2020)")
+    return list(dict.fromkeys(found))

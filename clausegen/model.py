@@ -52,6 +52,7 @@ class RedFlag:
     text: str
     severity: str  # low | medium | high | critical
     calls_for: list[SafeguardNeed] = field(default_factory=list)
+    residual: str = ""  # why no contract clause can mitigate it ("" when clauses can)
 
 
 @dataclass

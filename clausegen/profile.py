@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ SCHEMA: dict[str, Any] = {
             "screening": ("map", False, {
                 "result": ("str", True, SCREENING_RESULTS),
                 "lists": ("list", False, "str"),
-                "date": ("str", False, None),
+                "date": ("date", False, None),
                 "source": ("str", False, None),
             }),
         }),
@@ -175,6 +176,9 @@ class Checker:
                 self.add(field, f"expected text, got {type(value).__name__}")
             elif allowed and value not in allowed:
                 self.add(field, f"unknown value '{value}'{suggest(value, allowed)}; expected one of {', '.join(allowed)}")
+        elif kind == "date":  # YAML reads 2026-11-20 as a date; text ("November 2026") is fine too
+            if not isinstance(value, (str, dt.date)) or (isinstance(value, str) and not value.strip()):
+                self.add(field, f"expected a date (YYYY-MM-DD) or text, got {type(value).__name__}")
         elif kind == "int":
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 self.add(field, f"expected a whole number, got {value!r}")
