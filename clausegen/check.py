@@ -45,6 +45,7 @@ class Facts:
     recipient_only_resells: bool = False
     clause_ids: list[str] = field(default_factory=list)
     conditions: set[str] = field(default_factory=set)  # conditions, answered-yes flags, capability.<id>
+    terms_defined_elsewhere: bool = False  # a rider, or a schedule in a firm's document: terms may come from it
 
     def to_line(self) -> str:
         """Return the facts as one line for the DOCX comments property."""
@@ -276,7 +277,8 @@ def check_paragraphs(paras: list[str], library: Library, facts: Facts | None = N
     rules = load_rules(library.root)
     paras = [p for p in (" ".join(p.split()) for p in paras) if p]
     problems = check_terms(paras, library.root, extra_terms, rules, {" ".join(h.split()) for h in headings},
-                           "warning" if facts is not None and facts.kind == "rider" else "error")
+                           "warning" if facts is not None and (facts.kind == "rider" or facts.terms_defined_elsewhere)
+                           else "error")
     problems += check_periods(paras, rules)
     problems += check_defaults(paras, library, rules, confirmed)
     problems += check_duplicates(paras, rules)

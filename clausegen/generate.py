@@ -143,6 +143,8 @@ def role_terms(template: DocumentTemplate, profile: Profile) -> tuple[str, str]:
 
     A reseller agreement with a counterparty listed as a distributor calls it "Distributor".
     """
+    if template.kind == "downstream-eula":  # the reseller licenses its own customer: neither profile role applies
+        return template.roles["supplier"], template.roles["recipient"]
     supplier = profile.seller.get("role_term") or template.roles["supplier"]
     recipient = profile.counterparty.get("role_term")
     if not recipient:
@@ -563,6 +565,7 @@ def generate(source: str | Path | Profile | RiskAssessment, library: Library, ki
 
         paras, _, headings = docx_paragraphs(out_path)
         facts.clause_ids = [c.id for c, _ in selection]
+        facts.terms_defined_elsewhere = placement == "schedule"
         confirmed = tuple(str(v) for v in overrides.values() if isinstance(v, str))
         result.problems = check_paragraphs(paras, library, facts, confirmed=confirmed, headings=headings)
         errors = [p for p in result.problems if p.severity == "error"]
