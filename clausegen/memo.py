@@ -4,6 +4,7 @@ recommendation, the sources consulted and the sign-off (Guidance: document the d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,7 +135,7 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
     lists = docx_writer.add_lists(document, link_heading=True)
     title = render(data["title"], "title")
     docx_writer.add_paragraph(document, "Title").add_run(docx_writer.xml_text(title))
-    docx_writer.field_table(document, [
+    docx_writer.field_table(document, label_width=2700, value_width=6660, rows=[
         ("To", render(data["memo_to"], "memo_to")),
         ("From", render(data["memo_from"], "memo_from")),
         ("Date", dt.date.today().isoformat()),
@@ -162,6 +163,19 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
     return docx_writer.save(document, out_path)
 
 
+IDENTIFIER_JOINT = re.compile(r"(?<=[a-z])([_.])(?=[a-z])")
+
+
+def breakable(text: str) -> str:
+    """Return text whose identifiers may break after "_" and "." (a zero-width space) rather than mid-word."""
+    return IDENTIFIER_JOINT.sub("\\1\u200b", text)
+
+
+def memo_table(document, header: list[str], rows: list[list[str]], widths: list[int]):
+    """Append a memo table whose cells break long identifiers at their joints."""
+    return docx_writer.table(document, header, [[breakable(str(cell)) for cell in row] for row in rows], widths)
+
+
 def bullets(document, items: list[str], empty: str) -> None:
     """Append a bulleted list (or the `empty` sentence when there is nothing to list)."""
     style = "List Bullet" if "List Bullet" in {s.name for s in document.styles} else "Normal"
@@ -175,7 +189,7 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
     """Append the facts of one memo section (tables and lists from the assessment)."""
     screen = assessment.export_screen
     if sid == "transaction":
-        docx_writer.table(document, ["Item", "Detail"], [list(r) for r in transaction_rows(assessment, library)],
+        memo_table(document, ["Item", "Detail"], [list(r) for r in transaction_rows(assessment, library)],
                           [2200, 7160])
     elif sid == "scope":
         bullets(document, assessment.scope_reasons, "No reasons recorded.")
@@ -192,10 +206,10 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
                 ("Sources", "; ".join(str(s.get("title", s)) if isinstance(s, dict) else str(s)
                                       for s in countries.get("sources") or []) or "see countries.yaml"),
                 ("Note", str(countries.get("note", "")))]
-        docx_writer.table(document, ["Item", "Detail"], [[a, clean_value(b)] for a, b in rows], [2200, 7160])
+        memo_table(document, ["Item", "Detail"], [[a, clean_value(b)] for a, b in rows], [2200, 7160])
         if screen.checks:
             docx_writer.paragraph(document, "The checks made:").paragraph_format.keep_with_next = True
-            docx_writer.table(document, ["Check", "Result", "Basis, source and date"],
+            memo_table(document, ["Check", "Result", "Basis, source and date"],
                               [[c, r, clean_value(b)] for c, r, b in screen.checks], [2400, 1500, 5460])
     elif sid == "tailoring":
         bullets(document, [clean_value(str(t)) for t in assessment.profile.raw.get("tailoring") or []],
@@ -203,8 +217,8 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
     elif sid == "residual_risk":
         rows = residual_rows(assessment, library, kind_selections)
         if rows:
-            docx_writer.table(document, ["Red flag", "Severity", "Mitigated by", "Residual risk"], rows,
-                              [2600, 900, 2960, 2900])
+            memo_table(document, ["Red flag", "Severity", "Mitigated by", "Residual risk"], rows,
+                       [2500, 1050, 2910, 2900])
         else:
             docx_writer.paragraph(document, "No red flag was raised.")
     elif sid == "recommendation":
@@ -217,10 +231,10 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
     elif sid == "red_flags":
         flags = sorted(assessment.flags, key=lambda f: (f.step, SEVERITY_ORDER.get(f.severity, 9), f.id))
         if flags:
-            docx_writer.table(document, ["Step", "Red flag", "Severity", "Source", "Basis"],
+            memo_table(document, ["Step", "Red flag", "Severity", "Source", "Basis"],
                               [[str(f.step), f"{f.id}: {flag_statement(f)}", f.severity, f.source, f.reason]
                                for f in flags],
-                              [600, 3700, 900, 1400, 2760])
+                              [700, 3500, 1050, 1350, 2760])
         else:
             docx_writer.paragraph(document, "No red flag was raised.")
         answered_no = [fid for fid, a in assessment.profile.red_flags.items() if a.value == "no"]
@@ -232,21 +246,21 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
         bullets(document, assessment.open_questions, "None.")
     elif sid == "safeguards":
         if assessment.requirements:
-            docx_writer.table(document, ["Safeguard", "Strictness", "Required because", "Clauses", "Step"],
-                              safeguard_rows(assessment, library, kind_selections), [2000, 1050, 2700, 2910, 700])
+            memo_table(document, ["Safeguard", "Strictness", "Required because", "Clauses", "Step"],
+                              safeguard_rows(assessment, library, kind_selections), [1900, 1400, 2400, 2960, 700])
         steps = sorted({c.guidance_step for selection in kind_selections.values() for c, _ in selection})
         intro = docx_writer.paragraph(document, "The clauses in the drafts, with the Guidance step each implements ("
                                       + "; ".join(f"step {n}: {GUIDANCE_STEPS.get(n, '')}" for n in steps) + "):")
         intro.paragraph_format.space_before = docx_writer.Pt(12)
         intro.paragraph_format.keep_with_next = True
-        docx_writer.table(document, ["Clause", "Safeguards", "Step", "Drafts", "Why selected"],
-                          clause_rows(kind_selections), [2300, 2050, 650, 900, 3460])
+        memo_table(document, ["Clause", "Safeguards", "Step", "Drafts", "Why selected"],
+                          clause_rows(kind_selections), [2300, 1900, 700, 1000, 3460])
     elif sid == "sign_off":
         for line in (f"Recommended: {decision.choice}.",
                      "Decision:  [ ] proceed    [ ] proceed with the conditions below    [ ] do not proceed",
                      "Conditions: ____________________________________________________________"):
             docx_writer.paragraph(document, line).paragraph_format.keep_with_next = True
-        grid = docx_writer.table(document, ["Role", "Name and title", "Signature", "Date"],
+        grid = memo_table(document, ["Role", "Name and title", "Signature", "Date"],
                                  [[role, "", "", ""] for role in data.get("sign_off") or []], [2300, 2800, 2660, 1600])
         for row in grid.rows[1:]:
             row.height = docx_writer.Twips(720)
