@@ -135,3 +135,10 @@ def test_check_file_refuses_what_it_cannot_check(gen_library, tmp_path):
     broken.write_text("not a zip", encoding="utf-8")
     with pytest.raises(ClausegenError, match="not a readable Word .docx"):
         check_file(broken, gen_library)
+
+
+@pytest.mark.parametrize("name", ["misuse_notice_hours", "record_retention_years", "audit_notice_days"])
+def test_one_subject_has_one_default_across_clauses(gen_library, name):
+    """Clauses that state the same period name it with one variable and one default, so drafts agree."""
+    defaults = {c.id: c.variables[name].default for c in gen_library.clauses.values() if name in c.variables}
+    assert len(defaults) >= 2 and len(set(defaults.values())) == 1, defaults
