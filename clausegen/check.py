@@ -319,7 +319,8 @@ def check_profile(path: str | Path, library: Library) -> dict[str, list[Problem]
     import tempfile
 
     from clausegen.errors import DraftCheckError
-    from clausegen.generate import as_assessment, fitting_kinds, generate
+    from clausegen.gate import fitting_kinds
+    from clausegen.generate import as_assessment, generate
 
     assessment = as_assessment(path, library)
     results: dict[str, list[Problem]] = {}

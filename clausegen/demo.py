@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 def run_demo(out: Path) -> list[Path]:
     """Write assessments, documents, memos, reviews and an audit of the samples under out; return the paths."""
     from clausegen.audit import run_audit
-    from clausegen.generate import fitting_kinds, generate
+    from clausegen.gate import fitting_kinds
+    from clausegen.generate import generate
     from clausegen.memo import write_memo
     from clausegen.reports.review_formats import render_review
     from clausegen.review import review_file

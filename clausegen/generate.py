@@ -15,12 +15,13 @@ from typing import Any
 
 from clausegen import __version__, docx_writer
 from clausegen.docx_writer import Article, Contract, Para
-from clausegen.errors import DraftCheckError, ExportStopError, OutputError, RenderError
+from clausegen.errors import DraftCheckError, OutputError, RenderError
+from clausegen.gate import STOP_HEADER, check_gate, draft_facts
 from clausegen.library import CLAUSES_MARKER, DocumentArticle, DocumentTemplate, load_document_templates
 from clausegen.model import DOCUMENT_KINDS, Clause, Library, Profile, RiskAssessment
 from clausegen.profile import load_profile
 from clausegen.render import UNRESOLVED_REF, paragraphs, render_text
-from clausegen.risk import assess, holding_conditions, recipient_role, select_clauses
+from clausegen.risk import assess, holding_conditions, select_clauses
 
 PLACEHOLDER_TEXT = "[●]"
 # Capabilities a no-modification clause names as examples of what must not be added (capabilities.yaml `has`
@@ -469,50 +470,6 @@ def write_document(contract: Contract, out_path: Path, properties: dict[str, str
         docx_writer.set_properties(document, **properties)
     docx_writer.save(document, out_path)
     return placement
-
-
-STOP_HEADER = "NOT FOR EXECUTION: export screen stopped"
-
-
-def kind_fits(library: Library, counterparty_type: str, kind: str) -> bool:
-    """Return whether a document kind fits a counterparty type (checks.yaml kind_fit)."""
-    from clausegen.check import load_rules
-
-    fit = load_rules(library.root)["kind_fit"].get(counterparty_type)
-    return fit is None or kind in fit
-
-
-def fitting_kinds(library: Library, counterparty_type: str) -> list[str]:
-    """Return the document kinds that fit a counterparty type, in DOCUMENT_KINDS order."""
-    return [k for k in DOCUMENT_KINDS if kind_fits(library, counterparty_type, k)]
-
-
-def check_gate(assessment: RiskAssessment, library: Library, kind: str, override_stop: str | None) -> None:
-    """Refuse a kind that does not fit the counterparty, and a stopped screen without an override reason."""
-    profile = assessment.profile
-    ctype = profile.counterparty["type"]
-    if not kind_fits(library, ctype, kind):
-        raise RenderError(f"{profile.path}: --kind {kind} does not fit a counterparty of type {ctype} "
-                          f"(fits: {', '.join(fitting_kinds(library, ctype))})")
-    screen = assessment.export_screen
-    if screen.verdict == "stop" and not (override_stop or "").strip():
-        raise ExportStopError(f"{profile.path}: export screen stopped: {'; '.join(screen.stopped_by) or screen.message}"
-                              " (use --override-stop REASON to draft a copy marked not for execution)")
-
-
-def draft_facts(assessment: RiskAssessment, library: Library, kind: str) -> "Facts":
-    """Return what the draft checker needs to know about a draft beyond its text."""
-    from clausegen.check import Facts, load_rules
-
-    profile = assessment.profile
-    facts_used = {c for rule in load_rules(library.root)["profile_clashes"] for c in rule["when"]}
-    held = holding_conditions(assessment) | {fid for fid, a in profile.red_flags.items() if a.value == "yes"}
-    held |= {f"capability.{c}" for c in profile.product.get("capabilities", [])}
-    return Facts(kind=kind, counterparty_type=profile.counterparty["type"],
-                 recipient_only_resells=recipient_role(profile, kind) == "reseller",
-                 conditions=held & facts_used)
-
-
 
 
 def generate(source: str | Path | Profile | RiskAssessment, library: Library, kind: str, out_path: str | Path,

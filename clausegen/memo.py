@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clausegen import __version__, docx_writer
+from clausegen.gate import STOP_HEADER, fitting_kinds
 from clausegen.generate import (
     GUIDANCE_STEPS,
-    STOP_HEADER,
     check_output,
     clean_value,
     country_in_sentence,
@@ -115,8 +115,6 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
     """Write the due-diligence memo of an assessment; kind_selections maps each drafted kind to its
     select_clauses() result (default: every kind that fits the counterparty); override_stop is the reason given
     for drafting although the export screen stopped (recorded in the memo and its properties)."""
-    from clausegen.generate import fitting_kinds
-
     out_path = check_output(out_path)
     if kind_selections is None:
         kind_selections = {kind: select_clauses(assessment, library, kind)

@@ -20,7 +20,8 @@ import pytest
 from docx.shared import Pt
 
 from clausegen.errors import ExportStopError, LibraryError, RenderError
-from clausegen.generate import STOP_HEADER, as_assessment, fitting_kinds, generate
+from clausegen.gate import STOP_HEADER, fitting_kinds
+from clausegen.generate import as_assessment, generate
 from clausegen.memo import recommend, write_memo
 from clausegen.library import Problems, load_documents
 from clausegen.model import Finding, Review

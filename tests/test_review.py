@@ -101,7 +101,8 @@ def test_required_given_explicitly(library):
 def test_generated_documents_review_clean(library, tmp_path, profile):
     """Round trip: every generated document (each kind that fits the counterparty; a stopped screen drafted
     under an override) reviews with all its required safeguards present."""
-    from clausegen.generate import fitting_kinds, generate
+    from clausegen.gate import fitting_kinds
+    from clausegen.generate import generate
     from clausegen.profile import load_profile
     from clausegen.risk import assess
 
