@@ -277,7 +277,7 @@ def export_screen(profile: Profile, library: Library) -> ExportScreen:
         if value in ("", "unknown"):
             unknowns.append(f"end user: {question}")
         else:
-            checks.append((f"end user: {key.replace('_', ' or ')}", value, question))
+            checks.append((f"end user: {key.replace('_', ' ')}", value, question))
     if answer_of(end_user.get("security_or_police")) == "yes" and answer_of(classification.get("crime_control")) == "yes":
         checks.append(("crime control", "licence-required", "crime-control items to a police or security end user: "
                                                            "a licence is required for most destinations (EAR 742.7)"))

@@ -188,3 +188,26 @@ def test_selected_clauses_cover_every_required_safeguard(library, name, kind):
                 and library.clauses[f"{r.safeguard}_strict"].binds != "operator":
             assert f"{r.safeguard}_strict" in strict_ids
             assert f"{r.safeguard}_standard" not in strict_ids
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_assess_shows_the_determination_and_what_is_unknown(library, fmt):
+    import json
+
+    from clausegen.reports.assessment import render_assessment
+
+    result = assess(load_profile(PROFILES / "facial_recognition_police.yaml", library), library)
+    out = render_assessment(result, fmt)
+    # The country check alone is clear (Egypt is in no country screen); the screen as a whole is open.
+    assert {"text": "Export-control screen: OPEN - not cleared", "markdown": "## Export-control screen: open",
+            "json": '"verdict": "open"'}[fmt] in out
+    if fmt == "json":
+        screen = json.loads(out)["export_screen"]
+        assert screen["verdict"] == "open" and screen["determination"] == "unknown"
+        assert {"check": "end user: security or police", "result": "yes",
+                "basis": "whether the end user is a police, security or intelligence service (crime-control and "
+                         "foreign-security end-user controls)"} in screen["checks"]
+        assert "licence: no licence determination recorded" in screen["unknowns"]
+    else:
+        assert "licence determination: unknown" in out.lower()
+        assert "classification: the product's ECCN (or EAR99) is not determined" in out.replace("\n", " ").replace("  ", " ")
