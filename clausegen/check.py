@@ -225,22 +225,37 @@ def check_defaults(paras: list[str], library: Library, rules: dict[str, Any],
 
 
 def check_duplicates(paras: list[str], rules: dict[str, Any]) -> list[Problem]:
-    """Return paragraphs that repeat another (nearly) word for word."""
-    from rapidfuzz import fuzz
+    """Return sentences that repeat an earlier one (nearly) word for word.
+
+    Sentences, not paragraphs: two clauses that each say "shall respect internationally recognised human rights,
+    including ..." repeat one another even when the rest of each paragraph differs. rapidfuzz's cdist scores all
+    pairs at once (a pair-by-pair loop took about 2 s on a 20-page draft)."""
+    from rapidfuzz import fuzz, process
 
     settings = rules.get("duplicates") or {}
     min_chars, min_ratio = int(settings.get("min_chars", 60)), float(settings.get("min_ratio", 85))
     min_contained = int(settings.get("min_contained_chars", 120))
-    # Sentences, not paragraphs: two clauses that each say "shall respect internationally recognised human
-    # rights, including ..." repeat one another even when the rest of each paragraph differs.
     long = [(s, p) for s, p in sentences(paras) if len(s) >= min_chars]
+    if len(long) < 2:
+        return []
+    texts = [s for s, _ in long]
+    same = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=min_ratio)
+    # A long sentence that opens like another (its first min_contained characters nearly the same) repeats the
+    # same obligation even when one goes on longer; comparing openings is 10x faster than partial_ratio.
+    longer = [i for i, t in enumerate(texts) if len(t) >= min_contained]
+    openings = [texts[i][:min_contained] for i in longer]
+    contained = process.cdist(openings, openings, scorer=fuzz.ratio, score_cutoff=min_ratio + 7) \
+        if len(longer) > 1 else None
+    position = {index: row for row, index in enumerate(longer)}
     problems = []
     for i, (sentence, para) in enumerate(long):
-        for other, other_para in long[:i]:
-            short, longer = sorted((sentence, other), key=len)
-            same = abs(len(sentence) - len(other)) < len(sentence) * 0.25 and fuzz.ratio(sentence, other) >= min_ratio
-            contained = len(short) >= min_contained and fuzz.partial_ratio(short, longer) >= min_ratio + 7
-            if other_para is not para and (same or contained):
+        for j in range(i):
+            other, other_para = long[j]
+            if other_para is para:
+                continue
+            similar = same[i][j] and abs(len(sentence) - len(other)) < len(sentence) * 0.25
+            inside = contained is not None and i in position and j in position and contained[position[i]][position[j]]
+            if similar or inside:
                 problems.append(Problem("duplicate-clause", f'repeats an earlier sentence ("{excerpt(other, 60)}")',
                                         excerpt(para)))
                 break

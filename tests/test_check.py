@@ -98,6 +98,13 @@ LIB_PARAS = ['"Licensor" means the licensor.', '"Licensee" means the licensee.',
                   "the Universal Declaration of Human Rights, in its use of the Product.",
                   "The Licensee shall respect internationally recognised human rights, including those set out in "
                   "the Universal Declaration of Human Rights, in every use of the Product."], None, "duplicate-clause"),
+    (LIB_PARAS + ["The Licensee shall respect internationally recognised human rights, including those set out in "
+                  "the Universal Declaration of Human Rights, in its use of the Product.",
+                  "The Licensee shall respect internationally recognised human rights, including those set out in "
+                  "the Universal Declaration of Human Rights and the International Covenant on Civil and Political "
+                  "Rights, in every use of the Product and of data collected with it, and shall conduct its "
+                  "activities relating to the Product in accordance with the UN Guiding Principles on Business and "
+                  "Human Rights."], None, "duplicate-clause"),
     (LIB_PARAS + ["The Licensee shall access and use the Product only as a service hosted on infrastructure "
                   "controlled by the Licensor."],
      Facts(kind="eula", counterparty_type="government_agency", conditions={"deployment.on_premises"}), "profile-clash"),
