@@ -165,36 +165,87 @@ def assess(profile, fmt, library_path, countries):
     click.echo(render_assessment(result, fmt), nl=False)
 
 
+class FindingsExit(click.ClickException):
+    """A refusal on the merits (export screen stopped, draft checker errors): the message, exit code 1."""
+
+    exit_code = 1
+
+
 @cli.command()
 @click.argument("profile", type=click.Path())
-@click.option("--kind", type=click.Choice(["eula", "reseller", "master", "rider"]), required=True)
+@click.option("--kind", type=click.Choice(["eula", "reseller", "master", "rider", "downstream-eula"]), required=True,
+              help="The document to draft; it must fit the counterparty type (a reseller agreement for a reseller).")
 @click.option("-o", "--output", required=True, type=click.Path(), help="The DOCX to write.")
 @click.option("--memo", type=click.Path(), default=None, help="Also write the due-diligence memo to this DOCX.")
+@click.option("--with-downstream", "downstream", type=click.Path(), default=None,
+              help="With --kind reseller: also write the end-user licence the reseller must impose to this DOCX.")
+@click.option("--override-stop", "override_stop", default=None, metavar="REASON",
+              help="Draft although the export screen stopped; REASON goes into the memo and the properties, and "
+                   "every page is marked NOT FOR EXECUTION.")
 @click.option("--template", type=click.Path(dir_okay=False), default=None,
               help="Render into this firm template (placeholder paragraph {{CLAUSEGEN}}).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @library_option
-def generate(profile, kind, output, memo, template, force, library_path, countries):
-    """Draft a contract of KIND for PROFILE with the clauses its risk screen requires."""
+def generate(profile, kind, output, memo, downstream, override_stop, template, force, library_path, countries):
+    """Draft a contract of KIND for PROFILE with the clauses its risk screen requires, then run the draft checker
+    on it (exit 1 when the export screen stopped or the checker finds an error)."""
     from clausegen import generate as gen
+    from clausegen import memo as memos
+    from clausegen.errors import DraftCheckError, ExportStopError
     from clausegen.profile import load_profile
     from clausegen.risk import assess as run_assess
     from clausegen.risk import select_clauses
 
     inputs = (profile, template)
-    out = check_output(output, force, inputs=inputs, others=(memo,))
-    memo_path = check_output(memo, force, inputs=inputs) if memo else None
+    out = check_output(output, force, inputs=inputs, others=(memo, downstream))
+    memo_path = check_output(memo, force, inputs=inputs, others=(downstream,)) if memo else None
+    downstream_path = check_output(downstream, force, inputs=inputs) if downstream else None
+    if downstream and kind != "reseller":
+        raise InputError("--with-downstream goes with --kind reseller")
     if template and not Path(template).is_file():
         raise InputError(f"{template}: template not found")
     library = open_library(library_path, countries)
     assessment = run_assess(load_profile(profile, library), library)
-    result = gen.generate(assessment, library, kind, out, template=template)
-    click.echo(f"wrote {out} ({len(result.clauses)} safeguard clauses, risk {assessment.level})")
+    kinds = [(kind, out)] + ([("downstream-eula", downstream_path)] if downstream_path else [])
+    try:
+        for draft_kind, path in kinds:
+            result = gen.generate(assessment, library, draft_kind, path, template=template if path == out else None,
+                                  override_stop=override_stop)
+            click.echo(f"wrote {path} ({len(result.clauses)} safeguard clauses, risk {assessment.level}; "
+                       f"draft check: {len(result.problems)} warning{'s' if len(result.problems) != 1 else ''})")
+            for problem in result.problems:
+                click.echo(f"  {problem.line()}", err=True)
+    except ExportStopError as exc:
+        raise FindingsExit(str(exc)) from None
+    except DraftCheckError as exc:
+        raise FindingsExit(str(exc)) from None
     if memo_path:
-        gen.write_memo(assessment, library, memo_path, {kind: select_clauses(assessment, library, kind)})
+        memos.write_memo(assessment, library, memo_path,
+                         {k: select_clauses(assessment, library, k) for k, _ in kinds}, override_stop=override_stop)
         click.echo(f"wrote {memo_path}")
     if assessment.export_screen.verdict == "stop":
-        click.echo(f"warning: {assessment.export_screen.message}", err=True)
+        click.echo(f"warning: drafted under --override-stop; {assessment.export_screen.message}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+@library_option
+def check(file, library_path, countries):
+    """Check a generated DOCX, or every draft of a PROFILE (.yaml/.json), for undefined or unused terms,
+    conflicting periods, unbracketed defaults, wrong-role clauses, clashes with the profile, duplicates and a
+    kind that does not fit; exit 1 on any error."""
+    from clausegen.check import check_file
+
+    library = open_library(library_path, countries)
+    results = check_file(file, library)
+    errors = 0
+    for name, problems in results.items():
+        errors += sum(p.severity == "error" for p in problems)
+        click.echo(f"{name}: {'ok' if not problems else f'{len(problems)} problem' + ('s' if len(problems) != 1 else '')}")
+        for problem in problems:
+            click.echo(f"  {problem.line()}")
+    if errors:
+        raise FindingsExit(f"{file}: the draft checker found {errors} error{'s' if errors != 1 else ''}")
 
 
 @cli.command()

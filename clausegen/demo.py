@@ -11,13 +11,14 @@ from clausegen.reports.assessment import render_assessment
 from clausegen.risk import assess
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("eula", "reseller", "master", "rider")
 
 
 def run_demo(out: Path) -> list[Path]:
     """Write assessments, documents, memos, reviews and an audit of the samples under out; return the paths."""
     from clausegen.audit import run_audit
-    from clausegen.generate import generate, write_memo
+    from clausegen.gate import fitting_kinds
+    from clausegen.generate import generate
+    from clausegen.memo import write_memo
     from clausegen.reports.review_formats import render_review
     from clausegen.review import review_file
 
@@ -30,12 +31,13 @@ def run_demo(out: Path) -> list[Path]:
         report = folder / "assessment.md"
         report.write_text(render_assessment(assessment, "markdown"), encoding="utf-8")
         written.append(report)
-        for kind in KINDS:
+        for kind in fitting_kinds(library, assessment.profile.counterparty["type"]):
             target = folder / f"{kind}.docx"
-            generate(assessment, library, kind, target)
+            # A stopped screen is drafted for the demo only, marked NOT FOR EXECUTION on every page.
+            generate(assessment, library, kind, target, override_stop="demo of a stopped screen")
             written.append(target)
         memo = folder / "memo.docx"
-        write_memo(assessment, library, memo)
+        write_memo(assessment, library, memo, override_stop="demo of a stopped screen")
         written.append(memo)
 
     reviews = out / "reviews"

@@ -396,7 +396,7 @@ def add_page_furniture(document: DocxDocument, header: str, footer: str) -> None
 
 
 def set_properties(document: DocxDocument, title: str, author: str, subject: str, keywords: str = "",
-                   comments: str = "", category: str = "") -> None:
+                   comments: str = "", category: str = "", identifier: str = "") -> None:
     """Set the core properties (docProps/core.xml) Word shows under File > Info."""
     props = document.core_properties
 
@@ -408,6 +408,7 @@ def set_properties(document: DocxDocument, title: str, author: str, subject: str
     props.title, props.subject = short(title), short(subject)
     props.author = props.last_modified_by = short(author)
     props.keywords, props.comments, props.category = short(keywords), short(comments), short(category)
+    props.identifier = short(identifier)
     props.created = props.modified = now
     props.revision = 1
 

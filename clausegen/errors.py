@@ -49,3 +49,17 @@ class CorruptFileError(IngestError):
 
 class NoTextError(IngestError):
     """The file holds no extractable text (empty file, scanned PDF without a text layer)."""
+
+
+class ExportStopError(ClausegenError):
+    """The export screen stopped the transaction and no override was given; the CLI exits 1."""
+
+
+class DraftCheckError(ClausegenError):
+    """The draft checker found errors in a generated document; `problems` holds them; the CLI exits 1."""
+
+    def __init__(self, path, problems):
+        self.problems = list(problems)
+        super().__init__(f"{path}: the draft checker found {len(self.problems)} error"
+                         f"{'s' if len(self.problems) != 1 else ''}:\n"
+                         + "\n".join(f"  {p.line()}" for p in self.problems))

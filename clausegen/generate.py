@@ -8,7 +8,6 @@ clausegen.docx_writer.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +15,28 @@ from typing import Any
 
 from clausegen import __version__, docx_writer
 from clausegen.docx_writer import Article, Contract, Para
-from clausegen.errors import OutputError, RenderError
+from clausegen.errors import DraftCheckError, OutputError, RenderError
+from clausegen.gate import STOP_HEADER, check_gate, draft_facts
 from clausegen.library import CLAUSES_MARKER, DocumentArticle, DocumentTemplate, load_document_templates
 from clausegen.model import DOCUMENT_KINDS, Clause, Library, Profile, RiskAssessment
 from clausegen.profile import load_profile
 from clausegen.render import UNRESOLVED_REF, paragraphs, render_text
-from clausegen.risk import assess, select_clauses
+from clausegen.risk import assess, holding_conditions, select_clauses
 
 PLACEHOLDER_TEXT = "[●]"
+# Capabilities a no-modification clause names as examples of what must not be added (capabilities.yaml `has`
+# removes those a product already has: a facial-recognition product is not barred from facial recognition).
+MODIFICATION_EXAMPLES = ("facial recognition", "biometric matching", "inference of emotion or ethnicity",
+                         "interception of communications", "fusion of location data")
+# The document facts (document_facts) where no profile gives them: the reviewer's rider drafts from a contract.
+DOCUMENT_FACT_DEFAULTS = {
+    "manufacturer": "[manufacturer]",
+    "government": False,
+    "renewal_after_reassessment": False,
+    "export_stopped": False,
+    "diligence_statement": "Having carried out human-rights due diligence, the Parties have agreed the safeguards set "
+                           "out in {agreement}.",
+}
 MAX_TEMPLATE_BYTES = 50_000_000
 GUIDANCE_STEPS = {
     1: "review the product's capabilities",
@@ -39,7 +52,7 @@ GUIDANCE_STEPS = {
 THE_COUNTRY = re.compile(
     r"^(United |Russian Federation|Netherlands|Philippines|Bahamas|Gambia|Maldives|Comoros|Holy See|Central African|"
     r"Dominican|Czech|State of|Federated States|Democratic Republic|Republic of|British |U\.S\. )|Islands\b|Republic$")
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
 
 
 @dataclass
@@ -67,6 +80,7 @@ class GeneratedDocument:
     definitions: list[str]  # the terms listed in the Definitions article
     placement: str  # "document" | "placeholder" (into a firm template) | "schedule" (appended to one)
     warnings: list[str] = field(default_factory=list)
+    problems: list[Any] = field(default_factory=list)  # the draft checker's findings (clausegen.check.Problem)
 
 
 @dataclass
@@ -130,6 +144,8 @@ def role_terms(template: DocumentTemplate, profile: Profile) -> tuple[str, str]:
 
     A reseller agreement with a counterparty listed as a distributor calls it "Distributor".
     """
+    if template.kind == "downstream-eula":  # the reseller licenses its own customer: neither profile role applies
+        return template.roles["supplier"], template.roles["recipient"]
     supplier = profile.seller.get("role_term") or template.roles["supplier"]
     recipient = profile.counterparty.get("role_term")
     if not recipient:
@@ -161,13 +177,65 @@ def base_context(assessment: RiskAssessment, library: Library, template: Documen
         "recipient_country": country_in_sentence(country_name(library, profile.counterparty.get("country"))),
         "effective_date": "[date]",
     }
+    if template.kind == "downstream-eula":  # the reseller licenses its own customer, named in the Order
+        context.update(supplier=profile.counterparty["name"], recipient="[name of the end user]",
+                       supplier_country=context["recipient_country"], recipient_country="[country]")
+    context.update(document_facts(assessment, library))
     context.update({name: var.default for name, var in template.variables.items()})
     return clean_value(context)
 
 
-def profile_overrides(profile: Profile) -> dict[str, Any]:
-    """Return the profile's `variables:` (cleaned); they override clause and document variables."""
-    overrides = clean_value(dict(profile.raw.get("variables") or {}))
+def document_facts(assessment: RiskAssessment, library: Library) -> dict[str, Any]:
+    """Return the facts of the screen that a document template may read (library.DOCUMENT_CONTEXT)."""
+    profile = assessment.profile
+    stopped = assessment.export_screen.verdict == "stop"
+    if stopped:
+        diligence = ("The export-control screen of this transaction has not cleared. This draft is prepared for "
+                     "discussion only, under a recorded override; it is not for execution, and no Party may rely on "
+                     "the due diligence as complete.")
+    elif str(profile.seller.get("country") or "").upper() in ("", "US"):
+        diligence = ("Having carried out due diligence on this transaction in line with the U.S. Department of "
+                     "State's 2020 Guidance for transactions linked to foreign government end users of products or "
+                     "services with surveillance capabilities, the Parties have agreed the safeguards set out in "
+                     "{agreement}.")
+    else:
+        diligence = ("Having carried out human-rights due diligence on this transaction in line with the UN Guiding "
+                     "Principles on Business and Human Rights and the OECD Guidelines for Multinational Enterprises, "
+                     "using the U.S. Department of State's 2020 Guidance on products or services with surveillance "
+                     "capabilities as a reference, the Parties have agreed the safeguards set out in {agreement}.")
+    return {
+        "manufacturer": profile.seller["name"],
+        "government": profile.counterparty["type"] in ("government_agency", "state_owned"),
+        "renewal_after_reassessment": assessment.level in ("high", "critical"),
+        "export_stopped": stopped,
+        "diligence_statement": diligence,
+    }
+
+
+def profile_facts(assessment: RiskAssessment, library: Library) -> dict[str, Any]:
+    """Return the clause values the generator computes from the screen (clauses declare them as variables):
+    whether the product runs on premises, whether local law compels government access, the capabilities a
+    no-modification clause may name as examples (not those the product already has), and the export verdict."""
+    profile = assessment.profile
+    verdict = assessment.export_screen.verdict
+    caps = profile.product.get("capabilities", [])
+    own = {example for c in caps for example in library.capabilities.get(c, {}).get("has", [])}
+    return {
+        "on_premises": profile.deployment.get("model") in ("on_premises", "hybrid"),
+        "compelled_access": any(profile.red_flags.get(f) is not None and profile.red_flags[f].value == "yes"
+                                for f in ("law.access_without_safeguards", "law.state_controls_infrastructure")),
+        "modification_examples": [e for e in MODIFICATION_EXAMPLES if e not in own],
+        "export_stopped": verdict == "stop",
+        "licence_required": verdict in ("stop", "licence-required"),
+    }
+
+
+def profile_overrides(profile: Profile, assessment: RiskAssessment | None = None,
+                      library: Library | None = None) -> dict[str, Any]:
+    """Return the profile's `variables:` (cleaned) over the values computed from the screen; they override clause
+    and document variables."""
+    overrides = dict(profile_facts(assessment, library)) if assessment is not None and library is not None else {}
+    overrides.update(clean_value(dict(profile.raw.get("variables") or {})))
     overrides.pop("ref", None)
     stated = clean_value(str(profile.end_use.get("stated") or "")).strip().rstrip(".")
     if stated and "authorized_purpose" not in overrides:
@@ -189,6 +257,27 @@ def number_articles(template: DocumentTemplate, selection: list[tuple[Clause, li
         else:
             numbers[item.id] = len(numbers) + 1
     return numbers
+
+
+def safeguard_reference(template: DocumentTemplate, numbers: dict[str, int],
+                        selection: list[tuple[Clause, list[str]]]) -> str:
+    """Return a reference to every safeguard clause: "Clauses 4 to 15" (they follow one another)."""
+    found = sorted(numbers[c.id] for c, _ in selection)
+    if not found:
+        return "the safeguard provisions of " + template.agreement
+    word = re.sub(r" ?\{number\}.*", "", template.reference) or "Clause"
+    if len(found) == 1:
+        return template.reference.format(number=found[0])
+    return f"{word}s {found[0]} to {found[-1]}" + template.reference.split("{number}", 1)[1]
+
+
+def active_template(template: DocumentTemplate, held: set[str]) -> DocumentTemplate:
+    """Return the template without the articles whose `when` conditions do not hold."""
+    import dataclasses
+
+    keep = [a for a in template.articles
+            if not isinstance(a, DocumentArticle) or not a.when or set(a.when) & held]
+    return dataclasses.replace(template, articles=keep)
 
 
 def cross_references(template: DocumentTemplate, numbers: dict[str, int],
@@ -232,6 +321,10 @@ def build_contract(template: DocumentTemplate, selection: list[tuple[Clause, lis
     warnings: list[str] = []
     numbers = number_articles(template, selection)
     refs = cross_references(template, numbers, selection)
+    base = dict(DOCUMENT_FACT_DEFAULTS, **base)
+    base = dict(base, safeguard_clauses=safeguard_reference(template, numbers, selection),
+                diligence_statement=str(base.get("diligence_statement", "")).format(
+                    agreement=base.get("agreement", "this Agreement")))
     context = dict(base, **overrides)
     context["selected"] = sorted({c.id for c, _ in selection} | {s for c, _ in selection for s in c.provides})
     base = dict(base, selected=context["selected"])
@@ -328,22 +421,29 @@ def open_firm_template(path: str | Path):
 
 
 def document_properties(contract: Contract, base: dict[str, Any], kind: str, generated: list[GeneratedClause],
-                        library: Library, origin: str) -> dict[str, str]:
-    """Return the core properties of a generated contract."""
+                        library: Library, origin: str, override_stop: str | None = None) -> dict[str, str]:
+    """Return the core properties of a generated contract; an override of a stopped screen leads each field
+    a reader sees first (title, keywords, comments)."""
     titles = dict.fromkeys(library.safeguards[s].title for c in generated for s in c.provides if s in library.safeguards)
-    return {
+    comments = (f"Drafted with clausegen {__version__}, clause library {library.version}, from {origin}. "
+                f"Clauses: {', '.join(c.id for c in generated)}.")
+    properties = {
         "title": contract.title,
         "author": str(base["supplier"]),
         "subject": f"{base['product_name']}: {base['supplier']} and {base['recipient']}",
         "keywords": "; ".join(titles),
-        "comments": (f"Drafted with clausegen {__version__}, clause library {library.version}, from {origin}. "
-                     f"Clauses: {', '.join(c.id for c in generated)}."),
+        "comments": comments,
         "category": kind,
     }
+    if override_stop:
+        properties["title"] = f"{STOP_HEADER}: {contract.title}"
+        properties["keywords"] = f"{STOP_HEADER}; " + properties["keywords"]
+        properties["comments"] = f"{STOP_HEADER}. Override reason: {override_stop}. " + comments
+    return properties
 
 
 def write_document(contract: Contract, out_path: Path, properties: dict[str, str], template: str | Path | None,
-                   schedule: Contract | None) -> str:
+                   schedule: Contract | None, stop_header: str = "") -> str:
     """Write a contract as a new document, into a firm template's placeholder, or a schedule appended to it.
 
     Return the placement: "document", "placeholder" or "schedule".
@@ -364,6 +464,8 @@ def write_document(contract: Contract, out_path: Path, properties: dict[str, str
         else:
             docx_writer.write_contract(document, schedule, lists, page_break=True)
             placement = "schedule"
+        if stop_header:  # the firm's own header gives way: every page must say the draft is not for execution
+            docx_writer.add_page_furniture(document, stop_header, "")
     if placement != "schedule":  # a schedule joins the firm's document, which keeps its own properties
         docx_writer.set_properties(document, **properties)
     docx_writer.save(document, out_path)
@@ -371,223 +473,59 @@ def write_document(contract: Contract, out_path: Path, properties: dict[str, str
 
 
 def generate(source: str | Path | Profile | RiskAssessment, library: Library, kind: str, out_path: str | Path,
-             template: str | Path | None = None) -> GeneratedDocument:
-    """Draft a document of `kind` (eula, reseller, master, rider) for a profile and write it to out_path.
+             template: str | Path | None = None, override_stop: str | None = None,
+             check: bool = True) -> GeneratedDocument:
+    """Draft a document of `kind` (eula, reseller, master, rider, downstream-eula) for a profile, write it to
+    out_path and run the draft checker on it.
 
-    With `template` (a firm's .docx) the document is written into it: at the paragraph whose whole text is
-    {{CLAUSEGEN}}, or, when it has none, the selected clauses are appended as a schedule. Return a summary.
+    A kind that does not fit the counterparty is refused (RenderError); a stopped export screen is refused
+    (ExportStopError) unless `override_stop` gives the reason, which then marks every page, the properties and
+    the memo. With `template` (a firm's .docx) the document is written into it: at the paragraph whose whole text
+    is {{CLAUSEGEN}}, or, when it has none, the selected clauses are appended as a schedule. Raise
+    DraftCheckError (after writing) when the checker finds an error.
     """
     if kind not in DOCUMENT_KINDS:
         raise RenderError(f"unknown document kind '{kind}'; expected one of {', '.join(DOCUMENT_KINDS)}")
     out_path = check_output(out_path)
     assessment = as_assessment(source, library)
+    check_gate(assessment, library, kind, override_stop)
+    stopped = assessment.export_screen.verdict == "stop"
     templates = load_document_templates(library, check_render=False)
     selection = select_clauses(assessment, library, kind)
-    overrides = profile_overrides(assessment.profile)
+    overrides = profile_overrides(assessment.profile, assessment, library)
     base = base_context(assessment, library, templates[kind])
-    draft = build_contract(templates[kind], selection, base, overrides)
+    held = holding_conditions(assessment)
+    draft = build_contract(active_template(templates[kind], held), selection, base, overrides)
+    if stopped:
+        draft.contract.header = STOP_HEADER
     schedule = None
     if template is not None:
         schedule_base = base_context(assessment, library, templates["schedule"])
         schedule = build_contract(templates["schedule"], selection, schedule_base, overrides)
+        if stopped:
+            schedule.contract.header = STOP_HEADER
+    facts = draft_facts(assessment, library, kind)
     properties = document_properties(draft.contract, base, kind, draft.clauses, library,
-                                     Path(assessment.profile.path).name)
-    placement = write_document(draft.contract, out_path, properties, template, schedule and schedule.contract)
+                                     Path(assessment.profile.path).name, override_stop if stopped else None)
+    properties["identifier"] = facts.to_line()
+    placement = write_document(draft.contract, out_path, properties, template, schedule and schedule.contract,
+                               STOP_HEADER if stopped else "")
     written = schedule if placement == "schedule" else draft
     warnings = list(written.warnings)
-    if assessment.export_screen.verdict == "stop":
-        warnings.insert(0, f"export screen: {assessment.export_screen.message}")
-    return GeneratedDocument(kind, str(out_path), written.contract.title, written.clauses, written.numbers,
-                             written.definitions, placement, warnings)
+    if stopped:
+        warnings.insert(0, f"export screen stopped ({'; '.join(assessment.export_screen.stopped_by)}); drafted "
+                           f"under override: {override_stop}")
+    result = GeneratedDocument(kind, str(out_path), written.contract.title, written.clauses, written.numbers,
+                               written.definitions, placement, warnings)
+    if check:
+        from clausegen.check import check_paragraphs, docx_paragraphs
 
-
-# --------------------------------------------------------------------------------------------------- memo
-
-
-def memo_context(assessment: RiskAssessment, library: Library) -> dict[str, Any]:
-    """Return the values the memo's prose may use."""
-    profile = assessment.profile
-    return clean_value({
-        "supplier": profile.seller["name"],
-        "recipient": profile.counterparty["name"],
-        "product_name": profile.product["name"],
-        "country": country_in_sentence(country_name(library, profile.destination)),
-        "transaction": profile.title,
-        "level": assessment.level,
-        "in_scope": assessment.in_scope,
-        "verdict": assessment.export_screen.verdict,
-        "library_version": library.version,
-    })
-
-
-def transaction_rows(assessment: RiskAssessment, library: Library) -> list[tuple[str, str]]:
-    """Return the memo's description of the transaction as (label, value) rows."""
-    p = assessment.profile
-    caps = [library.capabilities.get(c, {}).get("title", c) for c in p.product.get("capabilities", [])]
-    intermediaries = "; ".join(f"{i['name']} ({i['type']}, {country_name(library, i.get('country'))})"
-                               for i in p.intermediaries) or "none"
-    deployment = str(p.deployment.get("model", "")).replace("_", "-")
-    if p.deployment.get("licence_term_months"):
-        deployment += f", {p.deployment['licence_term_months']}-month term"
-    product = p.product["name"] + (f": {p.product['description']}" if p.product.get("description") else "")
-    rows = [
-        ("Transaction", p.title),
-        ("Supplier", f"{p.seller['name']} ({country_name(library, p.seller.get('country'))})"),
-        ("Counterparty", f"{p.counterparty['name']} ({str(p.counterparty['type']).replace('_', ' ')}, "
-                         f"{country_name(library, p.counterparty.get('country'))})"),
-        ("Destination", country_name(library, p.destination)),
-        ("Product", product),
-        ("Capabilities", ", ".join(caps) or "none named"),
-        ("Availability", str(p.product.get("availability", "not stated")).replace("_", " ")),
-        ("Critical component", "yes" if p.product.get("critical_component") else "no"),
-        ("Deployment", deployment),
-        ("Stated end use", p.end_use.get("stated", "")),
-        ("End users known", p.end_use.get("end_users_known", "")),
-        ("End users", ", ".join(p.end_use.get("end_users") or []) or "not listed"),
-        ("Intermediaries", intermediaries),
-        ("Governing law", p.raw.get("governing_law") or "not stated"),
-        ("Profile", Path(p.path).name),
-    ]
-    return [(label, clean_value(str(value))) for label, value in rows]
-
-
-def safeguard_rows(assessment: RiskAssessment, library: Library,
-                   kind_selections: dict[str, list[tuple[Clause, list[str]]]]) -> list[list[str]]:
-    """Return one row per required safeguard: title, strictness, why, the clauses per draft, Guidance steps."""
-    rows = []
-    for req in assessment.requirements:
-        by_clause: dict[str, list[str]] = {}
-        steps = set()
-        for kind, selection in kind_selections.items():
-            for clause, _ in selection:
-                if clause.provides and clause.provides[0] == req.safeguard:
-                    by_clause.setdefault(clause.id, []).append(kind)
-                    steps.add(clause.guidance_step)
-        clauses = "; ".join(cid if len(kinds) == len(kind_selections) else f"{cid} ({', '.join(kinds)})"
-                            for cid, kinds in by_clause.items()) or "none in the drafts (no clause for this kind)"
-        title = library.safeguards[req.safeguard].title if req.safeguard in library.safeguards else req.safeguard
-        rows.append([f"{title} ({req.safeguard})", req.strictness, ", ".join(req.because), clauses,
-                     ", ".join(str(s) for s in sorted(steps)) or "-"])
-    return rows
-
-
-def clause_rows(kind_selections: dict[str, list[tuple[Clause, list[str]]]]) -> list[list[str]]:
-    """Return one row per selected clause: title and id, safeguards, Guidance step, drafts, why selected."""
-    seen: dict[str, list[Any]] = {}
-    for kind, selection in kind_selections.items():
-        for clause, reasons in selection:
-            row = seen.setdefault(clause.id, [clause, [], reasons])
-            row[1].append(kind)
-    rows = []
-    for cid, (clause, kinds, reasons) in seen.items():
-        drafts = "all" if len(kinds) == len(kind_selections) and len(kinds) > 1 else ", ".join(kinds)
-        rows.append([f"{clause.title} ({cid})", ", ".join(clause.provides), str(clause.guidance_step), drafts,
-                     "; ".join(reasons)])
-    return rows
-
-
-def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Path,
-               kind_selections: dict[str, list[tuple[Clause, list[str]]]] | None = None) -> Path:
-    """Write the due-diligence memo of an assessment; kind_selections maps each drafted kind to its
-    select_clauses() result (default: every kind)."""
-    out_path = check_output(out_path)
-    if kind_selections is None:
-        kind_selections = {kind: select_clauses(assessment, library, kind) for kind in DOCUMENT_KINDS}
-    memo = load_document_templates(library, check_render=False)["memo"]
-    data = memo.raw
-    context = memo_context(assessment, library)
-
-    def render(text: Any, where: str) -> str:
-        return render_text(str(text or ""), context, f"documents/memo.yaml {where}")
-
-    document = docx_writer.new_document()
-    lists = docx_writer.add_lists(document, link_heading=True)
-    title = render(data["title"], "title")
-    docx_writer.add_paragraph(document, "Title").add_run(docx_writer.xml_text(title))
-    docx_writer.field_table(document, [
-        ("To", render(data["memo_to"], "memo_to")),
-        ("From", render(data["memo_from"], "memo_from")),
-        ("Date", dt.date.today().isoformat()),
-        ("Re", context["transaction"]),
-        ("Risk level", f"{assessment.level} (Guidance {'engaged' if assessment.in_scope else 'not engaged'}; "
-                       f"export screen: {assessment.export_screen.verdict})"),
-    ])
-    for sid, section in data["sections"].items():
-        docx_writer.heading(document, render(section["title"], f"sections.{sid}.title"), lists.outline)
-        for para in paragraphs(render(section.get("text"), f"sections.{sid}.text")):
-            intro = docx_writer.paragraph(document, para[1])
-            intro.paragraph_format.keep_with_next = sid not in ("summary", "reassessment")  # stays with its facts
-        write_memo_section(document, sid, assessment, library, kind_selections, data)
-    docx_writer.add_page_furniture(document, render(data.get("header"), "header"), title)
-    docx_writer.set_properties(
-        document, title=f"{title}: {context['transaction']}", author="clausegen",
-        subject=f"{context['product_name']}: {context['supplier']} and {context['recipient']} ({context['country']})",
-        keywords="human-rights due diligence; Guidance; " + assessment.level,
-        comments=f"Risk screen by clausegen {__version__}, clause library {library.version}, "
-                 f"from {Path(assessment.profile.path).name}.",
-        category="memo")
-    return docx_writer.save(document, out_path)
-
-
-def bullets(document, items: list[str], empty: str) -> None:
-    """Append a bulleted list (or the `empty` sentence when there is nothing to list)."""
-    style = "List Bullet" if "List Bullet" in {s.name for s in document.styles} else "Normal"
-    for item in items or [empty]:
-        docx_writer.paragraph(document, item, style if items else "Normal")
-
-
-def write_memo_section(document, sid: str, assessment: RiskAssessment, library: Library,
-                       kind_selections: dict[str, list[tuple[Clause, list[str]]]], data: dict) -> None:
-    """Append the facts of one memo section (tables and lists from the assessment)."""
-    screen = assessment.export_screen
-    if sid == "transaction":
-        docx_writer.table(document, ["Item", "Detail"], [list(r) for r in transaction_rows(assessment, library)],
-                          [2200, 7160])
-    elif sid == "scope":
-        bullets(document, assessment.scope_reasons, "No reasons recorded.")
-        docx_writer.paragraph(document, "Conclusion: the Guidance is " + ("engaged." if assessment.in_scope
-                                                                            else "not engaged."))
-    elif sid == "export_screen":
-        countries = library.countries
-        rows = [("Verdict", screen.verdict), ("Finding", screen.message),
-                ("Lists matched", "; ".join(screen.groups) or "none"),
-                ("Data as of", str(countries.get("as_of", ""))),
-                ("Sources", "; ".join(str(s.get("title", s)) if isinstance(s, dict) else str(s)
-                                      for s in countries.get("sources") or []) or "see countries.yaml"),
-                ("Note", str(countries.get("note", "")))]
-        docx_writer.table(document, ["Item", "Detail"], [[a, clean_value(b)] for a, b in rows], [2200, 7160])
-    elif sid == "red_flags":
-        flags = sorted(assessment.flags, key=lambda f: (f.step, SEVERITY_ORDER.get(f.severity, 9), f.id))
-        if flags:
-            docx_writer.table(document, ["Step", "Red flag", "Severity", "Source", "Basis"],
-                              [[str(f.step), f"{f.id}: {f.text}", f.severity, f.source, f.reason] for f in flags],
-                              [600, 3700, 900, 1400, 2760])
-        else:
-            docx_writer.paragraph(document, "No red flag was raised.")
-        answered_no = [fid for fid, a in assessment.profile.red_flags.items() if a.value == "no"]
-        if answered_no:
-            docx_writer.paragraph(document, "Answered \"no\" in the profile (not raised): " + ", ".join(answered_no) + ".")
-    elif sid == "risk":
-        bullets(document, assessment.level_reasons, "No reasons recorded.")
-    elif sid == "open_questions":
-        bullets(document, assessment.open_questions, "None.")
-    elif sid == "safeguards":
-        if assessment.requirements:
-            docx_writer.table(document, ["Safeguard", "Strictness", "Required because", "Clauses", "Step"],
-                              safeguard_rows(assessment, library, kind_selections), [2000, 1050, 2700, 2910, 700])
-        steps = sorted({c.guidance_step for selection in kind_selections.values() for c, _ in selection})
-        intro = docx_writer.paragraph(document, "The clauses in the drafts, with the Guidance step each implements ("
-                                      + "; ".join(f"step {n}: {GUIDANCE_STEPS.get(n, '')}" for n in steps) + "):")
-        intro.paragraph_format.space_before = docx_writer.Pt(12)
-        intro.paragraph_format.keep_with_next = True
-        docx_writer.table(document, ["Clause", "Safeguards", "Step", "Drafts", "Why selected"],
-                          clause_rows(kind_selections), [2300, 2050, 650, 900, 3460])
-    elif sid == "sign_off":
-        for line in ("Decision:  [ ] proceed    [ ] proceed with the conditions below    [ ] do not proceed",
-                     "Conditions: ____________________________________________________________"):
-            docx_writer.paragraph(document, line).paragraph_format.keep_with_next = True
-        grid = docx_writer.table(document, ["Role", "Name and title", "Signature", "Date"],
-                                 [[role, "", "", ""] for role in data.get("sign_off") or []], [2300, 2800, 2660, 1600])
-        for row in grid.rows[1:]:
-            row.height = docx_writer.Twips(720)
-        docx_writer.keep_together(grid)
+        paras, _, headings = docx_paragraphs(out_path)
+        facts.clause_ids = [c.id for c, _ in selection]
+        facts.terms_defined_elsewhere = placement == "schedule"
+        confirmed = tuple(str(v) for v in overrides.values() if isinstance(v, str))
+        result.problems = check_paragraphs(paras, library, facts, confirmed=confirmed, headings=headings)
+        errors = [p for p in result.problems if p.severity == "error"]
+        if errors:
+            raise DraftCheckError(out_path, errors)
+    return result

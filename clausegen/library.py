@@ -32,8 +32,10 @@ from clausegen.yamlio import Yaml12Loader
 CLAUSE_FILES = ("clause.yaml", "text.j2", "sample.yaml", "expected.txt")
 CLAUSE_KEYS = {
     "id", "title", "provides", "strictness", "guidance_step", "kinds", "order", "triggers", "definitions", "variables",
+    "binds", "superseded_by",
 }
-REQUIRED_CLAUSE_KEYS = CLAUSE_KEYS - {"definitions", "variables"}
+REQUIRED_CLAUSE_KEYS = CLAUSE_KEYS - {"definitions", "variables", "binds", "superseded_by"}
+BINDS = ("any", "operator", "reseller")
 VARIABLE_TYPES = {"string": str, "integer": int, "boolean": bool, "list": list}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONDITIONS = (
@@ -173,7 +175,7 @@ def load_red_flags(root: Path, problems: Problems) -> dict[str, RedFlag]:
         if not item.get("text"):
             problems.add(path, f"{field}.text", "missing")
         flags[fid] = RedFlag(fid, step if isinstance(step, int) else 0, str(item.get("text", "")),
-                             str(item.get("severity", "")), needs)
+                             str(item.get("severity", "")), needs, str(item.get("residual") or ""))
     return flags
 
 
@@ -195,14 +197,26 @@ def load_countries(path: Path, problems: Problems) -> dict[str, Any]:
         for key in ("title", "source", "as_of", "codes", "verdict"):
             if key not in screen:
                 problems.add(path, f"screens.{sid}.{key}", "missing")
-        if screen.get("verdict") not in (None, "stop", "licence-check"):
-            problems.add(path, f"screens.{sid}.verdict", "verdict must be 'stop' or 'licence-check'")
+        if screen.get("verdict") not in (None, "stop", "licence-required", "licence-check"):
+            problems.add(path, f"screens.{sid}.verdict", "verdict must be 'stop', 'licence-required' or 'licence-check'")
+        if screen.get("applies_to") not in (None, "government", "military"):
+            problems.add(path, f"screens.{sid}.applies_to", "applies_to must be 'government' or 'military'")
         for code in screen.get("codes") or []:
             if code not in countries:
                 problems.add(path, f"screens.{sid}.codes", f"unknown country code '{code}'")
+    entries = expect_mapping(data.get("entries") or {}, path, "entries", problems)
+    for code, entry in entries.items():
+        entry = expect_mapping(entry, path, f"entries.{code}", problems)
+        if code not in countries:
+            problems.add(path, f"entries.{code}", f"unknown country code '{code}'")
+        if not isinstance(entry.get("reviewed"), dt.date):
+            problems.add(path, f"entries.{code}.reviewed", "the date the entry was reviewed (YYYY-MM-DD) is required")
+        if not entry.get("basis"):
+            problems.add(path, f"entries.{code}.basis", "the source the entry rests on is required")
     return {
         "path": str(path),
         "as_of": str(as_of),
+        "entries": {str(k): dict(v, reviewed=str(v.get("reviewed"))) for k, v in entries.items() if isinstance(v, dict)},
         "note": data.get("note", ""),
         "sources": data.get("sources") or [],
         "countries": {str(k): str(v) for k, v in countries.items()},
@@ -221,7 +235,8 @@ def load_capabilities(root: Path, red_flags: dict[str, RedFlag], problems: Probl
         for fid in item.get("raises") or []:
             if fid not in red_flags:
                 problems.add(path, f"capabilities.{cid}.raises", f"unknown red flag '{fid}'{suggest(fid, red_flags)}")
-        result[str(cid)] = {"title": str(item.get("title", cid)), "raises": list(item.get("raises") or [])}
+        result[str(cid)] = {"title": str(item.get("title", cid)), "raises": list(item.get("raises") or []),
+                            "has": [str(h) for h in item.get("has") or []]}
     return result
 
 
@@ -283,6 +298,13 @@ def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems,
             problems.add(meta_path, "triggers.conditions", f"unknown condition '{cond}'{suggest(cond, CONDITIONS)}")
 
     variables = load_variables(meta.get("variables"), meta_path, problems)
+    binds = meta.get("binds", "any")
+    if binds not in BINDS:
+        problems.add(meta_path, "binds", f"must be one of {', '.join(BINDS)}, got {binds!r}")
+    superseded_by = meta.get("superseded_by") or []
+    if not isinstance(superseded_by, list) or not all(isinstance(c, str) for c in superseded_by):
+        problems.add(meta_path, "superseded_by", "expected a list of clause ids")
+        superseded_by = []
 
     definitions = meta.get("definitions") or {}
     if not isinstance(definitions, dict):
@@ -318,7 +340,7 @@ def load_clause(folder: Path, red_flags: dict[str, RedFlag], problems: Problems,
         triggers={"red_flags": list(triggers.get("red_flags") or []), "conditions": list(triggers.get("conditions") or [])},
         variables=variables, kinds=[str(k) for k in kinds], order=meta.get("order", 0) if isinstance(meta.get("order", 0), int) else 0,
         text=text, definitions={str(k): str(v) for k, v in definitions.items()}, sample=sample, expected=expected,
-        path=str(folder),
+        path=str(folder), binds=str(binds), superseded_by=list(superseded_by),
     )
 
 
@@ -358,6 +380,11 @@ def check_coverage(library: Library, problems: Problems) -> None:
     for sid in SAFEGUARD_IDS:
         if sid not in provided:
             problems.add(Path(library.root) / "clauses", sid, "no clause provides this safeguard")
+    for clause in library.clauses.values():
+        for other in clause.superseded_by:
+            if other not in library.clauses:
+                problems.add(Path(clause.path) / "clause.yaml", "superseded_by",
+                             f"unknown clause '{other}'{suggest(other, library.clauses)}")
 
 
 def load_library(root: str | Path | None = None, countries: str | Path | None = None,
@@ -448,12 +475,12 @@ REQUIRED_DOCUMENT_KEYS = {"kind", "title", "agreement", "roles", "articles"}
 REQUIRED_FULL_DOCUMENT_KEYS = REQUIRED_DOCUMENT_KEYS | {"parties", "recitals", "terms_heading", "signature"}
 PARTIES_KEYS = {"heading", "intro", "supplier", "recipient", "outro"}
 RECITALS_KEYS = {"heading", "items"}
-ARTICLE_KEYS = {"id", "title", "text", "definitions", "after"}
+ARTICLE_KEYS = {"id", "title", "text", "definitions", "after", "when"}
 SIGNATURE_KEYS = {"heading", "intro", "lines"}
 MEMO_KEYS = {"kind", "title", "header", "memo_to", "memo_from", "sections", "sign_off"}
 MEMO_SECTIONS = (
-    "summary", "transaction", "scope", "export_screen", "red_flags", "risk", "open_questions", "safeguards",
-    "reassessment", "sign_off",
+    "summary", "transaction", "scope", "export_screen", "red_flags", "risk", "tailoring", "open_questions",
+    "safeguards", "residual_risk", "recommendation", "sources", "reassessment", "sign_off",
 )
 # Values the generator fills for every document template, on top of the clauses' standard context.
 DOCUMENT_CONTEXT = {
@@ -463,6 +490,12 @@ DOCUMENT_CONTEXT = {
     "recipient_country": "the name of the recipient's country, or a placeholder",
     "effective_date": "the date of the document (a placeholder unless the profile's variables give one)",
     "selected": "the ids of the selected clauses and of the safeguards they provide: {% if 'x' in selected %}",
+    "manufacturer": "the legal name of the profile's seller (in a downstream licence, the reseller's supplier)",
+    "government": "whether the counterparty is a government agency or state-owned (true or false)",
+    "renewal_after_reassessment": "whether renewal waits for a reassessment (risk high or critical): no auto-renewal",
+    "export_stopped": "whether the export screen stopped the transaction (drafted only under an override)",
+    "diligence_statement": "the recital sentence on the due diligence done (which guidance, or that it is incomplete)",
+    "safeguard_clauses": "a reference to every safeguard clause of the draft ('Clauses 4 to 15')",
 }
 DOCUMENT_SAMPLE_CONTEXT = {
     "governing_law": "the State of New York",
@@ -471,6 +504,12 @@ DOCUMENT_SAMPLE_CONTEXT = {
     "recipient_country": "Examplestan",
     "effective_date": "[date]",
     "selected": list(SAFEGUARD_IDS),
+    "manufacturer": "Northwind Vision Systems, Inc.",
+    "government": True,
+    "renewal_after_reassessment": True,
+    "export_stopped": False,
+    "diligence_statement": "Having carried out due diligence on this transaction, the Parties have agreed the safeguards.",
+    "safeguard_clauses": "Clauses 3 to 12",
 }
 # Values the memo's text may use.
 MEMO_CONTEXT = {
@@ -483,11 +522,14 @@ MEMO_CONTEXT = {
     "in_scope": "whether the Guidance is engaged (true or false)",
     "verdict": "the export screen's verdict (clear, licence-check, stop)",
     "library_version": "the clause library's version",
+    "override_reason": "the reason given with --override-stop ('' when none)",
+    "recommendation": "the recommendation: proceed, proceed with conditions, or decline",
 }
 MEMO_SAMPLE_CONTEXT = {
     "supplier": "Northwind Vision Systems, Inc.", "recipient": "Example Customer Ltd",
     "product_name": "Northwind Sentinel", "country": "Examplestan", "transaction": "Example transaction",
-    "level": "high", "in_scope": True, "verdict": "clear", "library_version": "0",
+    "level": "high", "in_scope": True, "verdict": "clear", "library_version": "0", "override_reason": "",
+    "recommendation": "proceed with conditions",
 }
 REF_CALL = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*\)""")
 
@@ -501,6 +543,7 @@ class DocumentArticle:
     text: str = ""
     definitions: bool = False  # the Definitions article: the defined terms are listed after `text`
     after: str = ""  # paragraphs after the definitions list
+    when: list[str] = dc_field(default_factory=list)  # conditions; the article is drafted when any holds
 
 
 @dataclass
@@ -667,11 +710,15 @@ def load_contract_template(path: Path, kind: str, data: dict, clauses: dict[str,
             problems.add(path, f"{field_name}.definitions", "expected true or false")
         if item.get("after") and not item.get("definitions"):
             problems.add(path, f"{field_name}.after", "only the definitions article has text after the list")
+        when = item.get("when") or []
+        if not isinstance(when, list) or any(c not in CONDITIONS for c in when):
+            problems.add(path, f"{field_name}.when", f"expected a list of conditions ({', '.join(CONDITIONS)})")
+            when = []
         articles.append(DocumentArticle(
             id=aid, title=text_field(item, "title", path, f"{field_name}.title", problems),
             text=text_field(item, "text", path, f"{field_name}.text", problems),
             definitions=item.get("definitions") is True,
-            after=text_field(item, "after", path, f"{field_name}.after", problems)))
+            after=text_field(item, "after", path, f"{field_name}.after", problems), when=[str(c) for c in when]))
     if "articles" in data and markers != 1:
         problems.add(path, "articles", f"list '{CLAUSES_MARKER}' exactly once (where the selected clauses go), "
                                        f"found {markers}")

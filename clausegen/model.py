@@ -20,7 +20,7 @@ SAFEGUARD_IDS = (
 STATUSES = ("present", "partial", "missing")
 STRICTNESS = ("standard", "strict")
 RISK_LEVELS = ("low", "elevated", "high", "critical")
-DOCUMENT_KINDS = ("eula", "reseller", "master", "rider")
+DOCUMENT_KINDS = ("eula", "reseller", "master", "rider", "downstream-eula")
 
 
 @dataclass
@@ -52,6 +52,7 @@ class RedFlag:
     text: str
     severity: str  # low | medium | high | critical
     calls_for: list[SafeguardNeed] = field(default_factory=list)
+    residual: str = ""  # why no contract clause can mitigate it ("" when clauses can)
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Clause:
     sample: dict[str, Any] = field(default_factory=dict)
     expected: str | None = None
     path: str = ""
+    binds: str = "any"  # any | operator (binds a party that uses the product) | reseller (binds one that resells)
+    superseded_by: list[str] = field(default_factory=list)  # dropped when one of these clauses is selected
 
 
 @dataclass
@@ -134,8 +137,12 @@ class ExportScreen:
     country: str
     country_name: str
     groups: list[str]
-    verdict: str  # clear | licence-check | stop
+    verdict: str  # clear | open | licence-check | licence-required | stop
     message: str
+    stopped_by: list[str] = field(default_factory=list)  # the screens that stopped it, one line each
+    determination: str = "unknown"  # the licence determination: required | not-required | exception | unknown
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (screen, result, basis/source and date)
+    unknowns: list[str] = field(default_factory=list)  # what the screen still needs answered
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ INTERMEDIARY_TYPES = ("distributor", "reseller", "integrator", "agent")
 DEPLOYMENT_MODELS = ("cloud", "on_premises", "hybrid")
 AVAILABILITY = ("custom", "widely_available")
 ANSWERS = ("yes", "no", "unknown")
+SCREENING_RESULTS = ("clear", "match", "not_screened")
+LICENCE_DETERMINATIONS = ("required", "not_required", "exception", "unknown")
 MAX_PROFILE_BYTES = 1_000_000
 
 # The schema as data: field -> (type, required, allowed values or nested schema). Types: str, int, bool, list, map.
@@ -54,6 +57,33 @@ SCHEMA: dict[str, Any] = {
         "country": ("country", False, None),
     }),
     "red_flags": ("map", False, "answers"),
+    # Export control beyond the country (docs/profile-format.md): what is not answered stays an open question.
+    "export": ("map", False, {
+        "classification": ("map", False, {
+            "eccn": ("str", False, None),  # "EAR99", "5A002.a", "3A981" or "unknown"
+            "encryption": ("answer", False, None),
+            "crime_control": ("answer", False, None),
+            "reasons": ("list", False, "str"),  # reasons for control: NS1, AT1, CC1, EI ...
+            "source": ("str", False, None),  # who classified it, and when
+        }),
+        "end_user": ("map", False, {
+            "military": ("answer", False, None),
+            "security_or_police": ("answer", False, None),
+            "screening": ("map", False, {
+                "result": ("str", True, SCREENING_RESULTS),
+                "lists": ("list", False, "str"),
+                "date": ("date", False, None),
+                "source": ("str", False, None),
+            }),
+        }),
+        "licence": ("map", False, {
+            "determination": ("str", True, LICENCE_DETERMINATIONS),
+            "basis": ("str", False, None),
+            "reference": ("str", False, None),  # licence number or licence exception
+        }),
+    }),
+    "tailoring": ("list", False, "str"),  # Guidance step 5: how the product was tailored to limit misuse
+    "sources": ("list", False, "str"),  # sources consulted for the due diligence (reports, embassy, NGOs)
     "governing_law": ("str", False, None),
     "variables": ("map", False, "any"),
 }
@@ -146,6 +176,9 @@ class Checker:
                 self.add(field, f"expected text, got {type(value).__name__}")
             elif allowed and value not in allowed:
                 self.add(field, f"unknown value '{value}'{suggest(value, allowed)}; expected one of {', '.join(allowed)}")
+        elif kind == "date":  # YAML reads 2026-11-20 as a date; text ("November 2026") is fine too
+            if not isinstance(value, (str, dt.date)) or (isinstance(value, str) and not value.strip()):
+                self.add(field, f"expected a date (YYYY-MM-DD) or text, got {type(value).__name__}")
         elif kind == "int":
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 self.add(field, f"expected a whole number, got {value!r}")

@@ -19,33 +19,43 @@ import docx
 import pytest
 from docx.shared import Pt
 
-from clausegen.errors import LibraryError, RenderError
-from clausegen.generate import as_assessment, generate, write_memo
+from clausegen.errors import ExportStopError, LibraryError, RenderError
+from clausegen.gate import STOP_HEADER, fitting_kinds
+from clausegen.generate import as_assessment, generate
+from clausegen.memo import recommend, write_memo
 from clausegen.library import Problems, load_documents
 from clausegen.model import Finding, Review
 from clausegen.render import paragraphs
 from clausegen.risk import select_clauses
 
-from conftest import GOLDEN, KINDS, PROFILES, REPO, numbering_levels, outline, outline_text, paragraph_numpr
+from conftest import GOLDEN, PROFILES, REPO, numbering_levels, outline, outline_text, paragraph_numpr
 
 SAMPLE_PROFILES = sorted(PROFILES.glob("*.yaml"))
 TYPED_NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|\([a-z]{1,4}\)|\([A-Z]\))\s")
 
 
+# Every kind that fits each sample profile's counterparty (a reseller agreement only for a reseller).
+FITS = {"analytics_distributor_unknown": ("reseller", "rider", "downstream-eula")}
+CASES = [(p.stem, k) for p in SAMPLE_PROFILES for k in FITS.get(p.stem, ("eula", "master", "rider"))]
+KINDS = ("eula", "master", "rider")  # the kinds of the police sample (a government agency)
+
+
 @pytest.fixture(scope="module")
 def drafts(tmp_path_factory, gen_library):
-    """Generate every kind for every sample profile once: (profile stem, kind) -> (summary, Document)."""
+    """Generate every fitting kind for every sample profile once: (profile stem, kind) -> (summary, Document).
+    Each generate() runs the draft checker and raises on any error, so this also checks every draft."""
     folder = tmp_path_factory.mktemp("drafts")
     result = {}
-    for profile in SAMPLE_PROFILES:
-        for kind in KINDS:
-            out = folder / f"{profile.stem}_{kind}.docx"
-            summary = generate(profile, gen_library, kind, out)
-            result[(profile.stem, kind)] = (summary, docx.Document(str(out)))
+    for profile, kind in CASES:
+        out = folder / f"{profile}_{kind}.docx"
+        summary = generate(PROFILES / f"{profile}.yaml", gen_library, kind, out, override_stop="test of a stopped screen")
+        result[(profile, kind)] = (summary, docx.Document(str(out)))
     return result
 
 
-CASES = [(p.stem, k) for p in SAMPLE_PROFILES for k in KINDS]
+def test_fitting_kinds_follow_the_counterparty(gen_library):
+    assert {p.stem: tuple(fitting_kinds(gen_library, as_assessment(p, gen_library).profile.counterparty["type"]))
+            for p in SAMPLE_PROFILES} == {p.stem: FITS.get(p.stem, KINDS) for p in SAMPLE_PROFILES}
 
 
 @pytest.mark.parametrize("profile, kind", CASES)
@@ -158,7 +168,7 @@ def test_commercial_provisions_and_structure(drafts, kind):
         assert "[title of the agreement] dated [date]" in full
     else:
         for needed in ("Term and Termination", "Limitation of Liability", "Governing Law and Disputes", "Notices",
-                       "Warranties and Disclaimer", "General"):
+                       "Warranties and Disclaimer", "General", "Indemnity", "Anti-Corruption", "Force Majeure"):
             assert needed in headings, needed
         full = "\n".join(p.text for p in document.paragraphs)
         assert "entire agreement" in full and "[●]" in full and "the law of the State of New York" in full
@@ -169,10 +179,11 @@ def test_commercial_provisions_and_structure(drafts, kind):
 
 
 def test_role_terms_follow_profile_then_kind(tmp_path, gen_library):
-    summary = generate(PROFILES / "sanctioned_destination.yaml", gen_library, "eula", tmp_path / "e.docx")
+    summary = generate(PROFILES / "sanctioned_destination.yaml", gen_library, "eula", tmp_path / "e.docx",
+                       override_stop="role-term test")
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "e.docx")).paragraphs)
     assert '(the "Licensee")' in text and '(the "Licensor")' in text  # no role_term in the profile: EULA defaults
-    assert summary.warnings and summary.warnings[0].startswith("export screen:")
+    assert summary.warnings and summary.warnings[0].startswith("export screen stopped")
     generate(PROFILES / "analytics_distributor_unknown.yaml", gen_library, "reseller", tmp_path / "r.docx")
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs)
     assert '(the "Distributor")' in text and '(the "Company")' in text
@@ -278,7 +289,7 @@ def test_memo_records_the_assessment(tmp_path, gen_library):
     for title in ("Summary", "The Transaction", "Red Flags", "Risk Level", "Open Questions", "Safeguards Chosen",
                   "Sign-Off"):
         assert title in headings
-    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells).replace("\u200b", "")
     body = "\n".join(p.text for p in document.paragraphs)
     for flag in assessment.flags:
         assert flag.id in cells and flag.source in cells
@@ -343,7 +354,7 @@ def test_document_templates_validate(gen_library):
     problems = Problems(Path(gen_library.root))
     documents = load_documents(Path(gen_library.root), gen_library.clauses, problems)
     assert problems.lines == []
-    assert set(documents) == {"eula", "reseller", "master", "rider", "schedule", "memo"}
+    assert set(documents) == {"eula", "reseller", "master", "rider", "downstream-eula", "schedule", "memo"}
 
 
 def test_broken_document_template_is_reported(tmp_path, gen_library):
@@ -470,3 +481,177 @@ def test_libreoffice_recomputes_cross_references_from_the_bookmarks(tmp_path, ge
     text = re.sub(r"\s+", " ", extract_text(str(tmp_path / "poisoned.pdf")))
     assert "Clause 99" not in text
     assert expected <= set(re.findall(r"Clause \d+", text))
+
+
+# ------------------------------------------------------------------------------------------------ the export gate
+
+
+def full_text(path) -> str:
+    """Return the paragraphs and table cells of a DOCX as one text."""
+    document = docx.Document(str(path))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_a_stop_refuses_without_the_override(tmp_path, gen_library):
+    out = tmp_path / "eula.docx"
+    with pytest.raises(ExportStopError, match=r"export screen stopped: IR: Comprehensively sanctioned"):
+        generate(PROFILES / "sanctioned_destination.yaml", gen_library, "eula", out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_override_marks_every_page_the_properties_and_the_memo(tmp_path, gen_library, kind):
+    reason = "General counsel asked for a draft to brief OFAC counsel"
+    out = tmp_path / f"{kind}.docx"
+    generate(PROFILES / "sanctioned_destination.yaml", gen_library, kind, out, override_stop=reason)
+    document = docx.Document(str(out))
+    assert all(section.header.paragraphs[0].text == STOP_HEADER for section in document.sections)
+    props = document.core_properties
+    assert props.title.startswith(STOP_HEADER) and STOP_HEADER in props.keywords
+    assert f"Override reason: {reason}" in props.comments
+    text = full_text(out)
+    # No recital that diligence was done, no "may be required", no representation that cannot be true.
+    assert "The export-control screen of this transaction has not cleared" in text
+    assert "in line with the U.S. Department of State" not in text
+    assert "may require a licence" not in text and "represents and warrants that neither" not in text
+    if "Export Authorisation" in text:
+        assert "is prohibited unless a licence or other authorisation" in text
+    assessment = as_assessment(PROFILES / "sanctioned_destination.yaml", gen_library)
+    memo = write_memo(assessment, gen_library, tmp_path / "memo.docx", override_stop=reason)
+    memo_text = full_text(memo)
+    assert f'for this reason: "{reason}"' in memo_text and f"Reason: {reason}" in memo_text
+    assert reason in docx.Document(str(memo)).core_properties.comments
+    assert "Recommended: decline." in memo_text
+
+
+def test_cli_refuses_a_stop_with_one_line_and_exit_1(tmp_path):
+    done = subprocess.run([os.sys.executable, "-m", "clausegen", "generate", str(PROFILES / "sanctioned_destination.yaml"),
+                           "--kind", "eula", "-o", str(tmp_path / "e.docx")], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "export screen stopped: IR: Comprehensively sanctioned" in lines[0]
+    assert not (tmp_path / "e.docx").exists()
+
+
+def test_a_kind_that_does_not_fit_the_counterparty_is_refused(tmp_path, gen_library):
+    with pytest.raises(RenderError, match=r"--kind reseller does not fit a counterparty of type government_agency"):
+        generate(PROFILES / "facial_recognition_police.yaml", gen_library, "reseller", tmp_path / "r.docx")
+
+
+# ------------------------------------------------------------------------------------------------ role fit
+
+
+def test_reseller_agreement_is_built_around_resale_and_flow_down(drafts):
+    summary, _ = drafts[("analytics_distributor_unknown", "reseller")]
+    text = "\n".join(p.text for p in drafts[("analytics_distributor_unknown", "reseller")][1].paragraphs)
+    assert summary.title == "Distribution Agreement"
+    assert "appoints the Distributor as its non-exclusive distributor of the Product to Downstream Customers" in text
+    assert "Reseller" not in text.replace("Reseller Due Diligence", "")  # a Distributor draft says Distributor
+    ids = [c.id for c in summary.clauses]
+    assert "end_use_resale" in ids and "transfer_restriction_resale" in ids
+    assert not [i for i in ids if i.startswith(("data_handling", "access_control", "end_use_st", "transfer_restriction_st"))]
+    assert "may resell the Product only as this Agreement permits" in text
+    assert "model end-user licence terms for the Product" in text  # flow-down to the downstream licence
+    assert "the sites identified in the order" not in text.lower()
+
+
+def test_downstream_eula_is_the_licence_the_reseller_imposes(drafts):
+    summary, document = drafts[("analytics_distributor_unknown", "downstream-eula")]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert summary.title == "End-User Licence Terms"
+    assert "Gulfline Technology Distribution FZ-LLC" in text and "[name of the end user]" in text
+    assert "Quarry Analytics Inc. (the \"Manufacturer\")" in text
+    assert "directly against the Licensee as a third-party beneficiary" in text
+    provided = {sid for c in summary.clauses for sid in c.provides}
+    assert {"data_handling", "access_control", "end_use", "misuse_reporting"} <= provided
+
+
+def test_cli_writes_the_downstream_licence_in_the_same_run(tmp_path):
+    done = subprocess.run([os.sys.executable, "-m", "clausegen", "generate",
+                           str(PROFILES / "analytics_distributor_unknown.yaml"), "--kind", "reseller",
+                           "-o", str(tmp_path / "r.docx"), "--with-downstream", str(tmp_path / "d.docx"),
+                           "--memo", str(tmp_path / "m.docx")], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert docx.Document(str(tmp_path / "d.docx")).core_properties.category == "downstream-eula"
+    assert "downstream-eula" in full_text(tmp_path / "m.docx")
+
+
+# ------------------------------------------------------------------------------------------------ profile fit
+
+
+def test_drafts_follow_the_profile(drafts):
+    """On premises: no hosted-only clause; a facial-recognition product is not barred from facial recognition;
+    local law compelling access: no promise to keep authorities out."""
+    police = "\n".join(p.text for p in drafts[("facial_recognition_police", "eula")][1].paragraphs)
+    assert "only as a service hosted on infrastructure controlled by" not in police
+    assert "shall install the Product only at the locations notified" in police
+    assert not re.search(r"add[^.]{0,300}facial recognition", police)
+    dpi = "\n".join(p.text for p in drafts[("dpi_state_telecom", "master")][1].paragraphs)
+    assert "this Clause cannot prevent access that the law compels" in dpi
+    assert "shall not give any authority direct, standing or bulk access" not in dpi
+    assert "including any government authority." not in dpi
+
+
+# ------------------------------------------------------------------------------------------------ commercial terms
+
+
+@pytest.mark.parametrize("profile, kind, government, renews", [
+    ("facial_recognition_police", "eula", True, False),
+    ("dpi_state_telecom", "master", True, False),
+    ("thermal_camera_hospital", "eula", False, True),
+    ("body_cameras_municipal", "master", True, True),
+])
+def test_commercial_completeness(drafts, profile, kind, government, renews):
+    summary, document = drafts[(profile, kind)]
+    text = "\n".join(p.text for p in document.paragraphs)
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert {"Indemnity", "Anti-Corruption", "Force Majeure"} <= set(headings)
+    assert "Foreign Corrupt Practices Act" in text and "UK Bribery Act 2010" in text
+    assert "United Nations Convention on Contracts for the International Sale of Goods (1980) does not apply" in text
+    assert ("irrevocably waives any immunity" in text) is government
+    assert ("seated in [London, England]" in text) is government
+    assert ("exclusive jurisdiction of [the courts of ●]" in text) is not government
+    assert ("It does not renew automatically" in text) is not renews
+    assert ("successive renewal periods" in text) is renews
+    numbers = sorted(c.number for c in summary.clauses)
+    span = f"Clauses {numbers[0]} to {numbers[-1]}"
+    assert f"breach of any of {span} (the safeguard clauses, including those on end use, export control and data handling)" in text
+    assert f"including {span} (the safeguard clauses)" in text  # survival
+
+
+# ------------------------------------------------------------------------------------------------ the memo's decision
+
+
+def test_memo_analyses_residual_risk_and_recommends(tmp_path, gen_library):
+    assessment = as_assessment(PROFILES / "dpi_state_telecom.yaml", gen_library)
+    memo = write_memo(assessment, gen_library, tmp_path / "memo.docx")
+    document = docx.Document(str(memo))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    for title in ("Export-Control Screen and Classification", "Product Tailoring", "Residual Risk", "Recommendation",
+                  "Sources Consulted", "Sign-Off"):
+        assert title in headings
+    rows = {row.cells[0].text.replace("\u200b", "").split(":")[0]: [c.text for c in row.cells]
+            for t in document.tables for row in t.rows if len(row.cells) == 4}
+    assert rows["law.access_without_safeguards"][3].startswith("Cannot be mitigated by contract")
+    assert "Government Access and Onward Transfer of Data" in rows["law.data_localization"][2]
+    text = full_text(memo)
+    assert "the recommendation is to proceed with conditions, for these reasons" in text
+    assert "Recommended: proceed with conditions." in text
+    assert "export control: classification: the product's ECCN (or EAR99) is not determined" in text
+    assert "Telecom law grants security agencies direct network access without warrant." in text  # a source
+    assert recommend(assessment, gen_library).choice == "proceed with conditions"
+
+
+def test_memo_states_misuse_reports_only_from_answered_sources(tmp_path, gen_library):
+    assessment = as_assessment(PROFILES / "dpi_state_telecom.yaml", gen_library)
+    text = full_text(write_memo(assessment, gen_library, tmp_path / "memo.docx"))
+    assert "There are reports that a similar product" not in text
+    assert "To be confirmed (raised by capability, no report cited): there are reports that a similar product" in text
+    police = as_assessment(PROFILES / "facial_recognition_police.yaml", gen_library)
+    text = full_text(write_memo(police, gen_library, tmp_path / "police.docx"))
+    assert "There are reports that the end user has misused products with similar capabilities." in text  # answered
+    assert "Human-rights NGO report, 2024" in text
+    assert "Watch-list matching only" in text  # tailoring (step 5)
+    assert recommend(police, gen_library).choice == "decline"

@@ -779,7 +779,7 @@ def test_hostile_profiles_are_refused_in_one_line(name, content, message, tmp_pa
 
 def test_profile_values_are_not_terminal_markup(tmp_path):
     """rich markup in a name ("[/]", "[bold]") is printed as is: neither a crash nor a changed display."""
-    text = profile_text().replace("name: Directorate of Public Security of the Republic of Meridia",
+    text = profile_text().replace("name: Directorate of Public Security (fictional)",
                                   'name: "[/] Directorate [bold]of[/bold] Security"')
     path = tmp_path / "markup.yaml"
     path.write_text(text + "\n# " + "A" * 500_000 + "\n", encoding="utf-8")

@@ -119,5 +119,10 @@ def test_countries_are_dated_and_sourced(library):
     countries = library.countries
     assert countries["as_of"] and countries["note"] and countries["sources"]
     assert len(countries["countries"]) >= 249
-    assert {"CU", "IR", "KP", "SY"} <= set(countries["screens"]["comprehensive_sanctions"]["codes"])
+    assert {"CU", "IR", "KP"} <= set(countries["screens"]["comprehensive_sanctions"]["codes"])
+    # EO 14312 revoked the Syria sanctions program from 1 July 2025: Syria is dated, sourced and marked for checking.
+    assert "SY" not in countries["screens"]["comprehensive_sanctions"]["codes"]
+    assert "EO 14312" in countries["entries"]["SY"]["basis"] and countries["entries"]["SY"]["verify"] is True
+    for code, entry in countries["entries"].items():
+        assert entry["reviewed"] and entry["basis"], code
     assert {"ear_e1", "ear_e2", "ear_d5"} <= set(countries["screens"])

@@ -46,6 +46,10 @@ def assessment_dict(a: RiskAssessment) -> dict[str, Any]:
             "groups": a.export_screen.groups,
             "verdict": a.export_screen.verdict,
             "message": a.export_screen.message,
+            "stopped_by": a.export_screen.stopped_by,
+            "determination": a.export_screen.determination,
+            "checks": [{"check": c, "result": r, "basis": b} for c, r, b in a.export_screen.checks],
+            "unknowns": a.export_screen.unknowns,
         },
         "open_questions": a.open_questions,
     }
@@ -69,8 +73,11 @@ def markdown(a: RiskAssessment) -> str:
                f"{a.export_screen.country_name}; product {t['product']} ({', '.join(t['capabilities']) or 'none named'})")
     out += ["", f"## Risk level: {a.level.upper()}", ""] + [f"- {r}" for r in a.level_reasons]
     out += ["", f"## In scope of the Guidance: {'yes' if a.in_scope else 'no'}", ""] + [f"- {r}" for r in a.scope_reasons]
-    out += ["", f"## Export-control screen: {a.export_screen.verdict}", "", a.export_screen.message]
-    out += [f"- {g}" for g in a.export_screen.groups]
+    out += ["", f"## Export-control screen: {a.export_screen.verdict}", "", a.export_screen.message, "",
+            f"Licence determination: {a.export_screen.determination.replace('_', ' ')}", "",
+            "| check | result | basis |", "|---|---|---|"]
+    out += [f"| {c} | {r} | {b} |" for c, r, b in a.export_screen.checks]
+    out += ["", "Still unknown (open questions, never clear):", ""] + [f"- {u}" for u in a.export_screen.unknowns or ["nothing"]]
     out += ["", "## Red flags", "", "| id | step | severity | source | reason |", "|---|---|---|---|---|"]
     out += [f"| `{f.id}` | {f.step} | {f.severity} | {f.source} | {f.reason} |" for f in a.flags] or ["| none | | | | |"]
     out += ["", "## Required safeguards", "", "| safeguard | strictness | called for by |", "|---|---|---|"]
@@ -98,7 +105,17 @@ def text(a: RiskAssessment) -> str:
     console.print(f"In scope of the Guidance: {'yes' if a.in_scope else 'no'}")
     for reason in a.scope_reasons:
         console.print(f"  - {reason}")
-    console.print(f"Export-control screen: {a.export_screen.verdict.upper()} - {a.export_screen.message}")
+    screen = a.export_screen
+    console.print(f"Export-control screen: {screen.verdict.upper()} - {screen.message}")
+    console.print(f"  licence determination: {screen.determination.replace('_', ' ')}")
+    checks = Table("export check", "result", "basis", title="Export checks", title_justify="left")
+    for check, result, basis in screen.checks:
+        checks.add_row(check, result, basis)
+    console.print(checks)
+    if screen.unknowns:
+        console.print("  still unknown (an open question, never CLEAR):")
+        for unknown in screen.unknowns:
+            console.print(f"    - {unknown}")
     flags = Table("red flag", "step", "severity", "source", "reason", title="Red flags", title_justify="left")
     for f in a.flags:
         flags.add_row(f.id, str(f.step), f.severity, f.source, f.reason)
