@@ -182,8 +182,9 @@ def generate(profile, kind, output, memo, template, force, library_path, countri
 @click.option("--format", "fmt", type=click.Choice(FORMATS + ("html",)), default="text", show_default=True)
 @click.option("--annotate", type=click.Path(), default=None, help="Write a copy of the DOCX with Word comments.")
 @click.option("--rider", type=click.Path(), default=None, help="Write a rider with the missing required clauses.")
-@click.option("--fail-on", type=click.Choice(["missing-required"]), default=None,
-              help="Exit 1 when a required safeguard is missing.")
+@click.option("--fail-on", type=click.Choice(["missing-required", "error"]), default=None,
+              help="Exit 1 when a required safeguard is missing or the review reported an error "
+                   "(missing-required), or when it reported an error (error).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @library_option
 def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, countries):
@@ -211,7 +212,8 @@ def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, co
 
         write_rider(result, library, rider_path, result.parties)
         click.echo(f"wrote {rider_path}", err=True)
-    if fail_on == "missing-required" and any(f.required and f.status == "missing" for f in result.findings):
+    if fail_on and result.errors or fail_on == "missing-required" and any(
+            f.required and f.status == "missing" for f in result.findings):
         sys.exit(1)
 
 
@@ -229,8 +231,9 @@ def required_from_profile(profile, library) -> set[str]:
               help="Folder for results.jsonl, summary.csv/xlsx, dashboard.html and the cache.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
 @click.option("--profile", type=click.Path(), default=None, help="Take the required safeguards from this profile.")
-@click.option("--fail-on", type=click.Choice(["missing-required"]), default=None,
-              help="Exit 1 when any contract misses a required safeguard.")
+@click.option("--fail-on", type=click.Choice(["missing-required", "error"]), default=None,
+              help="Exit 1 when any contract misses a required safeguard or any file could not be reviewed "
+                   "(missing-required), or when any file could not be reviewed (error).")
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Refuse files larger than this.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=None, help="Seconds allowed per file.")
 @library_option
@@ -249,8 +252,22 @@ def audit(folder, outdir, jobs, profile, fail_on, max_bytes, timeout, library_pa
     summary = run_audit(folder, outdir, library, jobs=jobs, required=required, max_bytes=max_bytes, timeout=timeout)
     for line in summary.lines():
         click.echo(line)
-    if fail_on == "missing-required" and summary.missing_required:
+    failures = audit_failures(summary, fail_on)
+    if failures:
+        click.echo(f"failed (--fail-on {fail_on}): {failures}", err=True)
         sys.exit(1)
+
+
+def audit_failures(summary, fail_on: str | None) -> str:
+    """Return why --fail-on fails the audit, or "": an unreadable file fails missing-required too, because its
+    required safeguards cannot be shown present."""
+    reasons = []
+    if fail_on in ("missing-required", "error") and summary.errors:
+        reasons.append(f"{summary.errors} file{'s' if summary.errors != 1 else ''} could not be reviewed")
+    if fail_on == "missing-required" and summary.missing_required:
+        reasons.append(f"{summary.missing_required} required safeguards missing in "
+                       f"{summary.documents_missing_required} document{'s' if summary.documents_missing_required != 1 else ''}")
+    return "; ".join(reasons)
 
 
 def main(argv=None):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from clausegen.audit import (CSV_COLUMNS, FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
+from clausegen.audit import (FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
                              audit_document, run_audit)
+from clausegen.reports.tables import CSV_COLUMNS, EVIDENCE_COLUMNS
 from clausegen.errors import ClausegenError
 from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
@@ -49,7 +50,7 @@ def fake_engine(data: bytes, name: str, library, required=None) -> Review:
 
 # ---- the mixed folder, end to end through the CLI ----
 
-def test_mixed_folder_end_to_end(tmp_path, capsys):
+def test_mixed_folder_end_to_end(tmp_path, capsys, library):
     folder, expect = make_audit_folder(tmp_path / "in")
     out = tmp_path / "out"
     code = audit_cli(folder, "-o", out, "--max-bytes", 200_000)
@@ -70,8 +71,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     for row in rows:  # every row follows the review contract, plus path and hash
         assert [s["id"] for s in row["safeguards"]] == list(SAFEGUARD_IDS)
         assert {"document", "doc_type", "safeguards", "errors", "path", "sha256", "duplicates"} <= set(row)
-        for s in row["safeguards"]:
-            assert s["status"] in ("present", "partial", "missing")
+        for s in row["safeguards"]:  # "error" only, and always, in the rows of files that could not be reviewed
+            assert s["status"] in (("error",) if row["errors"] else ("present", "partial", "missing"))
             assert {"id", "status", "required", "score", "evidence", "missing_elements", "explanation"} <= set(s)
     for name in expect["good"]:
         assert by_doc[name]["errors"] == [], (name, by_doc[name]["errors"])
@@ -80,7 +81,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
         row = by_doc[name]
         assert len(row["errors"]) == 1 and "\n" not in row["errors"][0]
         assert re.search(reason, row["errors"][0], re.I), (name, row["errors"])
-        assert all(s["status"] == "missing" and s["evidence"] == [] for s in row["safeguards"])
+        assert all(s["status"] == "error" and s["evidence"] == [] for s in row["safeguards"])
+        assert all(s["explanation"] == f"not reviewed: {row['errors'][0]}" for s in row["safeguards"])
     strong = by_doc[expect["strong"]]
     assert sum(s["status"] == "present" for s in strong["safeguards"]) >= 8
     assert all(s["evidence"] for s in strong["safeguards"] if s["status"] != "missing")
@@ -104,6 +106,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
         assert line[col["doc_type"]] == row["doc_type"]
         assert line[col["error"]] == (row["errors"][0] if row["errors"] else "")
         assert int(line[col["missing"]]) == sum(s["status"] == "missing" for s in row["safeguards"])
+        if row["errors"]:  # counted apart: in none of the status counts
+            assert [line[col[c]] for c in ("present", "partial", "missing", "missing_required")] == ["0"] * 4
     errors_seen = [bool(line[col["error"]]) for line in body]
     assert errors_seen == sorted(errors_seen)  # all reviewed rows before all error rows
     reviewed = [int(line[col["missing"]]) for line in body if not line[col["error"]]]
@@ -113,10 +117,15 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     from openpyxl import load_workbook
 
     book = load_workbook(out / "summary.xlsx", read_only=True)
-    assert book.sheetnames == ["Contracts", "Safeguards", "Skipped", "About"]
+    assert book.sheetnames == ["Contracts", "Evidence", "Safeguards", "Skipped", "About"]
     sheet = [[("" if v is None else str(v)) for v in r] for r in book["Contracts"].iter_rows(values_only=True)]
-    assert sheet[0] == CSV_COLUMNS and len(sheet) == len(table)
+    assert sheet[0] == ["Document", "Type", *[library.safeguards[sid].title for sid in SAFEGUARD_IDS], "Present",
+                        "Partial", "Missing", "Missing where required", "Required safeguards missing",
+                        "Could not be reviewed because", "Path", "SHA-256", "Same content also at"]
+    assert len(sheet) == len(table)
     assert [r[:len(SAFEGUARD_IDS) + 2] for r in sheet[1:]] == [r[:len(SAFEGUARD_IDS) + 2] for r in body]
+    errors_in_sheet = sum(1 for r in sheet[1:] if r[2] == "error")
+    assert errors_in_sheet == len(expect["broken"]) == sum(1 for r in rows if r["errors"])
     totals = {r[0]: r for r in book["Safeguards"].iter_rows(min_row=2, values_only=True)}
     assert set(totals) == set(SAFEGUARD_IDS)
     for sid in SAFEGUARD_IDS:
@@ -126,8 +135,21 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     assert {r[0] for r in book["Skipped"].iter_rows(min_row=2, values_only=True)} >= set(expect["skipped"])
     book.close()
 
-    # the summary lines the user sees
-    assert f"{len(rows)} documents from {expect['files']} files" in captured.out
+    # evidence.csv: one line per quote, one per safeguard without; the same statuses as the summary
+    with open(out / "evidence.csv", newline="", encoding="utf-8") as handle:
+        evidence = list(csv.DictReader(handle))
+    assert list(evidence[0]) == EVIDENCE_COLUMNS
+    quotes = [e for e in evidence if e["document"] == strong["document"] and e["quote"]]
+    assert [e["quote"] for e in quotes] == [" ".join(q["text"].split()) for s in strong["safeguards"]
+                                            for q in s["evidence"]]
+    assert [e["clause"] for e in quotes] == [q["section"] for s in strong["safeguards"] for q in s["evidence"]]
+    for name in expect["broken"]:
+        assert [e["status"] for e in evidence if e["document"] == name] == ["error"] * len(SAFEGUARD_IDS)
+
+    # the summary lines the user sees: the same numbers as the tables
+    errors = sum(1 for r in rows if r["errors"])
+    assert (f"{len(rows)} documents from {expect['files']} files: {len(rows) - errors} reviewed, {errors} could not "
+            f"be reviewed (errors)") in captured.out
     assert f"{len(expect['duplicates'])} duplicate path" in captured.out
     for name in OUTPUTS:
         assert (out / name).is_file()
@@ -174,7 +196,7 @@ def test_unit_of_work_is_a_pure_function(library):
     second = audit_document(bytes(data), "b/c.txt", library)
     assert {**first, "document": ""} == {**second, "document": ""}
     broken = audit_document(b"PK\x03\x04 not really a zip", "x.docx", library)
-    assert broken["errors"] and all(s["status"] == "missing" for s in broken["safeguards"])
+    assert broken["errors"] and all(s["status"] == "error" for s in broken["safeguards"])
     assert broken == error_review("x.docx", broken["errors"][0])
 
 
@@ -191,9 +213,16 @@ def test_fail_on_and_exit_codes(tmp_path, capsys):
     rows = read_jsonl(tmp_path / "o1" / "results.jsonl")
     weak_row = next(r for r in rows if r["document"] == "weak.txt")
     assert any(s["required"] and s["status"] == "missing" for s in weak_row["safeguards"])
-    # nothing required is missing without a profile that requires it: --fail-on passes
+    # nothing required is missing without a profile that requires it, but broken.docx could not be read: its
+    # required safeguards cannot be shown, so missing-required fails, and so does --fail-on error
     (folder / "weak.txt").unlink()
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "missing-required") == 1
+    assert "failed (--fail-on missing-required): 1 file could not be reviewed" in capsys.readouterr().err
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "error") == 1
+    (folder / "broken.docx").unlink()
+    (folder / "ok.txt").write_bytes((weak.parent / "strong_integrator_all_present.txt").read_bytes())
     assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "missing-required") == 0
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "error") == 0
     capsys.readouterr()
     # usage and input errors: exit 2, one line, no traceback
     assert audit_cli(tmp_path / "nope", "-o", tmp_path / "o3") == 2
