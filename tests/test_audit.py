@@ -120,8 +120,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys, library):
     assert book.sheetnames == ["Contracts", "Evidence", "Safeguards", "Skipped", "About"]
     sheet = [[("" if v is None else str(v)) for v in r] for r in book["Contracts"].iter_rows(values_only=True)]
     assert sheet[0] == ["Document", "Type", *[library.safeguards[sid].title for sid in SAFEGUARD_IDS], "Present",
-                        "Partial", "Missing", "Missing where required", "Required safeguards missing",
-                        "Could not be reviewed because", "Path", "SHA-256", "Same content also at"]
+                        "Partial", "Missing", "Missing where required", "Could not be reviewed because",
+                        "Required safeguards missing", "Path", "SHA-256", "Same content also at"]
     assert len(sheet) == len(table)
     assert [r[:len(SAFEGUARD_IDS) + 2] for r in sheet[1:]] == [r[:len(SAFEGUARD_IDS) + 2] for r in body]
     errors_in_sheet = sum(1 for r in sheet[1:] if r[2] == "error")

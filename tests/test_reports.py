@@ -13,6 +13,8 @@ from clausegen.reports.annotated_docx import annotate_docx
 from clausegen.reports.review_formats import render_review
 from clausegen.review import review_file
 
+from clausegen.model import SAFEGUARD_IDS
+
 from conftest import REPO
 
 CONTRACTS = REPO / "contract_samples" / "contracts"
@@ -126,3 +128,78 @@ def test_markdown_cells_are_safe(reseller_review):
     review.findings[0].evidence[0].section = "4 | Use"
     table_rows = [line for line in render_review(review, "markdown").splitlines() if line.startswith("| `")]
     assert all(row.count(" | ") == 4 for row in table_rows)
+
+
+# ---- the audit's tables (summary.csv, evidence.csv, summary.xlsx) ----
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("kind", ["present", "partial", "missing", "required", "error", "header"])
+def test_xlsx_colours_meet_wcag_aa(kind):
+    from clausegen.reports.tables import XLSX_COLOURS
+
+    light, dark = sorted(_luminance(c) for c in XLSX_COLOURS[kind])[::-1]
+    assert (light + 0.05) / (dark + 0.05) >= 4.5, kind
+
+
+def test_tables_error_rows_evidence_links_and_print_setup(reseller_review, library, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from clausegen.audit import _AtomicFile, error_review, library_info, row_counts
+    from clausegen.reports.tables import CSV_COLUMNS, EVIDENCE_COLUMNS, write_tables
+
+    good = reseller_review.to_dict()
+    good["safeguards"][0]["evidence"][0]["page"] = 3  # the evidence-page convention: shown when present
+    bad = error_review("=cmd|' /C calc'!A0.docx", "corrupt zip archive", {"end_use"})
+    rows = [{"review": review, "path": f"/x/{review['document']}", "sha256": None, "duplicates": [],
+             "counts": row_counts(review)} for review in (good, bad)]
+    meta = {"folder": "/x", "generated": "now", "library": "lib", "tool": "tool", "required": "default"}
+    info = library_info(library)
+    paths = write_tables(tmp_path, rows, [], info, meta, _AtomicFile)
+    assert [p.name for p in paths] == ["summary.csv", "evidence.csv", "summary.xlsx", "skipped.csv"]
+
+    with open(tmp_path / "summary.csv", newline="", encoding="utf-8") as handle:
+        summary = list(csv.DictReader(handle))
+    assert summary[1]["document"].startswith("'=")  # a formula-like name is defused
+    assert [summary[1][sid] for sid in SAFEGUARD_IDS] == ["error"] * len(SAFEGUARD_IDS)
+    assert [summary[1][c] for c in ("present", "partial", "missing", "missing_required")] == ["0"] * 4
+    assert summary[1]["error"] == "corrupt zip archive" and list(summary[0]) == CSV_COLUMNS
+
+    with open(tmp_path / "evidence.csv", newline="", encoding="utf-8") as handle:
+        evidence = list(csv.DictReader(handle))
+    assert list(evidence[0]) == EVIDENCE_COLUMNS
+    first = evidence[0]
+    quote = good["safeguards"][0]["evidence"][0]
+    assert (first["safeguard"], first["page"], first["clause"]) == ("end_use", "3", quote["section"])
+    assert first["quote"] == " ".join(quote["text"].split())
+    assert first["safeguard_title"] == library.safeguards["end_use"].title
+    assert first["explanation"] == good["safeguards"][0]["explanation"]
+    errors = [e for e in evidence if e["status"] == "error"]
+    assert len(errors) == len(SAFEGUARD_IDS) and errors[0]["explanation"] == "not reviewed: corrupt zip archive"
+
+    book = load_workbook(tmp_path / "summary.xlsx")
+    contracts, sheet = book["Contracts"], book["Evidence"]
+    assert contracts["C1"].value == library.safeguards["end_use"].title and contracts["C1"].alignment.wrap_text
+    # each document links to its first evidence line
+    for row in (2, 3):
+        target = contracts.cell(row, 1).hyperlink.location
+        assert target.startswith("Evidence!A")
+        assert sheet[target.split("!")[1]].value == contracts.cell(row, 1).value
+    assert sheet.cell(2, 6).value == 3  # the page column
+    # landscape, one page wide, header row repeated, printing the columns up to the error reason
+    for ws in (contracts, sheet):
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+    assert contracts.print_area == "'Contracts'!$A$1:$Q$3"
+    assert contracts["Q1"].value == "Could not be reviewed because"
+    assert contracts["Q3"].value == "corrupt zip archive" and contracts["C3"].value == "error"
+    totals = {r[0]: r for r in book["Safeguards"].iter_rows(min_row=2, values_only=True)}
+    assert totals["end_use"][6] == 1  # not reviewed, counted apart
+    assert sum(totals["end_use"][2:5]) == 1  # the one reviewed document

@@ -23,6 +23,9 @@ XLSX_HEADERS = {"document": "Document", "doc_type": "Type", "present": "Present"
                 "missing": "Missing", "missing_required": "Missing where required",
                 "missing_required_ids": "Required safeguards missing", "error": "Could not be reviewed because",
                 "path": "Path", "sha256": "SHA-256", "duplicates": "Same content also at"}
+# The XLSX's column order: what prints (up to the error reason) first, then the path, hash and duplicates.
+XLSX_ORDER = ["document", "doc_type", *SAFEGUARD_IDS, "present", "partial", "missing", "missing_required", "error",
+              "missing_required_ids", "path", "sha256", "duplicates"]
 EVIDENCE_HEADERS = ["Document", "Safeguard", "Status", "Required", "Clause", "Page", "Quote", "Explanation",
                     "Missing elements"]
 # Fill and text colours; every pair has at least 4.5:1 contrast (WCAG 2.1 AA, checked in tests/test_reports.py).
@@ -124,7 +127,8 @@ class _Cells:
         self.fills = {k: PatternFill("solid", start_color=bg, end_color=bg) for k, (bg, _) in XLSX_COLOURS.items()}
         self.fonts = {k: Font(bold=k in ("required", "header"), color=fg) for k, (_, fg) in XLSX_COLOURS.items()}
         self.bold, self.link = Font(bold=True), Font(color="0645AD", underline="single")
-        self.center, self.wrap = Alignment(horizontal="center"), Alignment(wrap_text=True, vertical="top")
+        self.center = Alignment(horizontal="center", vertical="top")
+        self.wrap = Alignment(wrap_text=True, vertical="top")
         self.header_align = Alignment(wrap_text=True, vertical="center")
         self.styles: dict[tuple[int, int, int], Any] = {}
 
@@ -164,6 +168,14 @@ class _Cells:
         ws.append([self(ws, name, self.fills["header"], self.fonts["header"], self.header_align) for name in names])
 
 
+def _fit_height(ws, row_no: int, values, widths) -> None:
+    """Give a row the height its wrapped text needs (LibreOffice and Excel do not grow rows on opening a file)."""
+    lines = max((-(-len(str(v)) // max(1, int(w * 1.1))) for v, w in zip(values, widths) if v not in (None, "")),
+                default=1)
+    if lines > 1:
+        ws.row_dimensions[row_no].height = min(409, 15 * lines)
+
+
 def _print_setup(ws, last_column: str, last_row: int) -> None:
     """Landscape, fit to one page wide, the header row repeated on every page."""
     ws.page_setup.orientation = "landscape"
@@ -190,16 +202,20 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
         line_no += len(lines)
 
     ws = wb.create_sheet("Contracts")
+    # write-only sheets write their properties with the first row: the print setup goes first; it prints the
+    # columns up to the error reason, not the path, hash and duplicates
+    _print_setup(ws, get_column_letter(XLSX_ORDER.index("error") + 1), len(rows) + 1)
     ws.freeze_panes = "B2"
-    widths = [40, 11] + [13] * len(SAFEGUARD_IDS) + [9, 9, 9, 10, 30, 40, 50, 66, 40]
+    widths = [34, 11] + [12] * len(SAFEGUARD_IDS) + [8, 8, 8, 9, 30, 36, 50, 66, 40]
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.row_dimensions[1].height = 48
-    cell.header(ws, [titles.get(c) or XLSX_HEADERS[c] for c in CSV_COLUMNS])
+    ws.row_dimensions[1].height = 80  # five lines: "Reseller and distributor due diligence" in 12 characters
+    cell.header(ws, [titles.get(c) or XLSX_HEADERS[c] for c in XLSX_ORDER])
     first_sg = 2
-    for r in rows:
-        values = table_row(r)
-        values[CSV_COLUMNS.index("missing_required_ids")] = "; ".join(titles[s] for s in r["counts"]["missing_required_ids"])
+    for row_no, r in enumerate(rows, 2):
+        by_name = dict(zip(CSV_COLUMNS, table_row(r)))
+        by_name["missing_required_ids"] = "; ".join(titles[s] for s in r["counts"]["missing_required_ids"])
+        values = [by_name[c] for c in XLSX_ORDER]
         required = {s["id"] for s in r["review"].get("safeguards") or [] if s.get("required")}
         out = [cell(ws, values[0], None, cell.link, cell.wrap, link=f"Evidence!A{first_line[id(r)]}")]
         for i, value in enumerate(values[1:], 1):
@@ -209,18 +225,23 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
                 font = cell.fonts[kind] if kind in ("required", "error") else (cell.bold if sid in required else None)
                 out.append(cell(ws, value, cell.fills.get(kind), font, cell.center))
             else:
-                out.append(cell(ws, value, align=cell.wrap if isinstance(value, str) and len(value) > 30 else None))
+                out.append(cell(ws, value, align=cell.wrap))
+        _fit_height(ws, row_no, values[:XLSX_ORDER.index("error") + 1], widths)  # the printed columns
         ws.append(out)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(CSV_COLUMNS))}{len(rows) + 1}"
-    _print_setup(ws, get_column_letter(CSV_COLUMNS.index("error") + 1), len(rows) + 1)  # not path, hash, duplicates
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_ORDER))}{len(rows) + 1}"
 
     sheet = wb.create_sheet("Evidence")
+    _print_setup(sheet, "I", line_no - 1)
     sheet.freeze_panes = "B2"
-    for i, width in enumerate([36, 24, 10, 9, 22, 6, 70, 50, 40], 1):
+    widths = [30, 22, 9, 9, 18, 6, 70, 50, 36]
+    for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     cell.header(sheet, EVIDENCE_HEADERS)
+    row_no = 1
     for r, lines in evidence:
         for line in lines:
+            row_no += 1
+            _fit_height(sheet, row_no, [line[0], line[2], *line[3:]], widths)
             _, _, title, status, req, clause, page, quote, explanation, missing = line
             kind = "required" if status == "missing" and req else status
             sheet.append([cell(sheet, line[0], align=cell.wrap), cell(sheet, title, align=cell.wrap),
@@ -229,11 +250,11 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
                           cell(sheet, quote, align=cell.wrap), cell(sheet, explanation, align=cell.wrap),
                           cell(sheet, missing, align=cell.wrap)])
     sheet.auto_filter.ref = f"A1:I{line_no - 1}"
-    _print_setup(sheet, "I", line_no - 1)
 
     counts = totals(rows)
     errors = sum(1 for r in rows if is_error(r["review"]))
     sums = wb.create_sheet("Safeguards")
+    _print_setup(sums, "G", len(SAFEGUARD_IDS) + 1)
     for letter, width in zip("ABCDEFG", (26, 42, 10, 10, 10, 12, 12)):
         sums.column_dimensions[letter].width = width
     cell.header(sums, ["Safeguard id", "Safeguard", "Present", "Partial", "Missing", "Missing where required",
@@ -242,15 +263,14 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
         c = counts[sid]
         sums.append([sid, cell(sums, titles[sid]), c["present"], c["partial"], c["missing"], c["required_missing"],
                      errors])
-    _print_setup(sums, "G", len(SAFEGUARD_IDS) + 1)
 
     skipped_ws = wb.create_sheet("Skipped")
+    _print_setup(skipped_ws, "B", len(skipped) + 1)
     skipped_ws.column_dimensions["A"].width = 70
     skipped_ws.column_dimensions["B"].width = 40
     cell.header(skipped_ws, ["Path", "Reason"])
     for item in skipped:
         skipped_ws.append([cell(skipped_ws, item.rel), cell(skipped_ws, item.reason)])
-    _print_setup(skipped_ws, "B", len(skipped) + 1)
 
     about = wb.create_sheet("About")
     about.column_dimensions["A"].width = 22
