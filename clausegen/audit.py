@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from clausegen import __version__
-from clausegen.errors import ClausegenError, OutputError
+from clausegen.errors import ClausegenError, OutputError, escape_controls
 from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
 # File types the reviewer reads: lower-case extension -> format name.
@@ -55,8 +55,9 @@ NOT_REVIEW_CODE = {"audit.py", "cli.py", "demo.py", "__main__.py", "generate.py"
 # ---------------------------------------------------------------------------------------------------------------
 
 def one_line(message: Any, limit: int = 400) -> str:
-    """Return message on one line (whitespace collapsed), cut to limit characters."""
-    text = " ".join(str(message).split()) or "unknown error"
+    """Return message on one line (control characters in names escaped, whitespace collapsed), cut to limit
+    characters."""
+    text = " ".join(escape_controls(str(message), keep="\n\t").split()) or "unknown error"
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
@@ -105,8 +106,8 @@ def audit_document(data: bytes, name: str, library, required: set[str] | None = 
     func = engine if callable(engine) else resolve_engine(engine)
     try:
         review = func(data, name, library, required=required)
-    except ClausegenError as exc:
-        return error_review(name, one_line(exc), required)
+    except ClausegenError as exc:  # the message names the file: a newline in the name is escaped, not collapsed
+        return error_review(name, one_line(str(exc).replace(name, escape_controls(name))), required)
     except MemoryError:
         raise
     except Exception as exc:  # a reviewer bug on this file: recorded on its row, never stops the batch
@@ -145,12 +146,21 @@ def printable(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
+def is_audit_output(folder: str) -> bool:
+    """Return True when folder holds an audit's outputs (its lock file, or its results next to its cache or
+    summary), whatever the folder is called: a previous audit's dashboard is not a contract."""
+    def has(name):
+        return os.path.isfile(os.path.join(folder, name))
+
+    return has(LOCK_NAME) or has("results.jsonl") and (has(CACHE_NAME) or has("summary.csv"))
+
+
 def discover(root: str | os.PathLike, exclude: Iterable[str | os.PathLike] = ()) -> tuple[list[FileEntry], list[SkippedFile]]:
     """Walk root recursively (following symlinks, each real folder once) and return (contracts, skipped).
 
     Skipped are files of other types, hidden files and folders, Word lock files (~$...), special files (FIFOs,
-    sockets, devices: reading one could block), broken symlinks, symlink loops, unreadable folders and the excluded
-    folders (the audit's own output folder when it sits inside root).
+    sockets, devices: reading one could block), broken symlinks, symlink loops, unreadable folders, the excluded
+    folders (the audit's own output folder when it sits inside root) and any other audit's output folder.
     """
     root = os.fspath(root)
     files: list[FileEntry] = []
@@ -192,7 +202,7 @@ def discover(root: str | os.PathLike, exclude: Iterable[str | os.PathLike] = ())
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
-                if key in excluded:
+                if key in excluded or is_audit_output(os.path.join(root, rel)):
                     skipped.append(SkippedFile(shown + "/", "the audit's output folder"))
                 elif key in seen:
                     skipped.append(SkippedFile(shown + "/", "symlink loop or folder already visited"))
@@ -253,7 +263,8 @@ class LibraryRef:
         if self._library is None:
             from clausegen.library import load_library
 
-            self._library = load_library(self.root, self.countries_path)
+            # review and audit draft nothing: the clause and document templates are neither checked nor rendered
+            self._library = load_library(self.root, self.countries_path, check_templates=False)
         return self._library
 
 
@@ -337,8 +348,8 @@ class Cache:
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{path}{suffix}").exists():
                     os.replace(f"{path}{suffix}", f"{aside}{suffix}")
-            print(f"warning: {path}: unusable cache ({one_line(exc)}); moved to {aside.name}, starting afresh",
-                  file=sys.stderr)
+            print(f"warning: {one_line(path)}: unusable cache ({one_line(exc)}); moved to {aside.name}, starting "
+                  "afresh", file=sys.stderr)
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -359,6 +370,11 @@ class Cache:
             db.execute("""CREATE TABLE IF NOT EXISTS files (
                 path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, dev INTEGER,
                 sha256 TEXT NOT NULL)""")
+            # damage inside the file (a torn page, bytes overwritten) shows only when a query reaches it: look for
+            # it now, while the cache can still be set aside, rather than fail later in the middle of the run
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if not check or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else 'no answer'}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             run = db.execute("SELECT v FROM meta WHERE k='runs'").fetchone()
             self.run = int(run[0]) + 1 if run else 1
@@ -383,9 +399,14 @@ class Cache:
 
     def done(self, keyspace: tuple[str, str, str]) -> set[tuple[str, str]]:
         """Return the (sha256, fmt) pairs with a final (not transient) result under this library/tool/required key."""
-        rows = self.db.execute("SELECT sha256, fmt FROM reviews WHERE library=? AND tool=? AND required=? AND transient=0",
-                               keyspace)
-        return {(sha, fmt) for sha, fmt in rows}
+        rows = self.db.execute("SELECT sha256, fmt, CASE WHEN json_valid(review) THEN "
+                               "coalesce(json_type(review, '$.safeguards') = 'array', 0) ELSE 0 END FROM reviews "
+                               "WHERE library=? AND tool=? AND required=? AND transient=0", keyspace).fetchall()
+        bad = [(sha, fmt) for sha, fmt, ok in rows if not ok]
+        if bad:  # a damaged row is reviewed again (and replaced), never read back as a review
+            print(f"warning: {self.path}: {len(bad)} unreadable cache entr{'ies' if len(bad) != 1 else 'y'}; "
+                  "reviewing those files again", file=sys.stderr)
+        return {(sha, fmt) for sha, fmt, ok in rows if ok}
 
     def put(self, sha: str, fmt: str, keyspace: tuple[str, str, str], review_json: str, error: str | None,
             transient: bool, seconds: float) -> None:
@@ -456,10 +477,10 @@ def hash_entries(entries: list[FileEntry], cache: Cache, max_bytes: int,
     known = cache.known_hashes()
     todo = []
     for entry in entries:
-        if entry.size == 0:
-            entry.error = "empty file (0 bytes)"
+        if entry.size == 0:  # named like the reviewer's own errors: "path: problem"
+            entry.error = f"{escape_controls(entry.rel)}: empty file (0 bytes)"
         elif entry.size > max_bytes:
-            entry.error = f"file is {entry.size:,} bytes, over the size limit of {max_bytes:,} bytes"
+            entry.error = f"{escape_controls(entry.rel)}: file is {entry.size:,} bytes, over the size limit of {max_bytes:,} bytes"
         else:
             hit = known.get(os.fsencode(entry.path))
             if hit and tuple(hit[0]) == entry.stamp:
@@ -486,7 +507,7 @@ def _hash_one(entry: FileEntry) -> None:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        entry.error = f"cannot read the file: {exc.strerror or one_line(exc)}"
+        entry.error = f"{escape_controls(entry.rel)}: cannot read the file: {exc.strerror or one_line(exc)}"
         return
     entry.sha256 = digest.hexdigest()
 

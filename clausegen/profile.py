@@ -83,6 +83,8 @@ def read_profile_data(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ProfileError(f"{path}: malformed YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if data is None:
+        raise ProfileError(f"{path}: the file is empty; a profile is a mapping of fields")
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a mapping of fields, got {type(data).__name__}")
     check_expanded_size(data, path)
