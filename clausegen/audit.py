@@ -250,13 +250,11 @@ class LibraryRef:
 
     @property
     def version(self) -> str:
-        import yaml
+        from clausegen.library import Problems, read_yaml
 
-        try:
-            meta = yaml.safe_load((Path(self.root) / "library.yaml").read_text(encoding="utf-8"))
-            return str((meta or {}).get("version", ""))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
-            return ""
+        meta = read_yaml(Path(self.root) / "library.yaml", Problems(Path(self.root)))  # bounded: no alias bomb
+        version = meta.get("version", "") if isinstance(meta, dict) else ""
+        return str(version) if isinstance(version, (str, int, float)) else ""
 
     def load(self):
         """Return the loaded, validated library (raises LibraryError listing every problem)."""

@@ -29,7 +29,7 @@ def library_only_option(func):
 
 def library_option(func):
     """Add --library and --countries to a command."""
-    func = click.option("--countries", type=click.Path(dir_okay=False), default=None,
+    func = click.option("--countries", type=click.Path(), default=None,
                         help="Use this countries.yaml (export-control screens) instead of the library's.")(func)
     return library_only_option(func)
 
@@ -180,7 +180,7 @@ def assess(profile, fmt, library_path, countries):
               help="The document: an end-user licence, a reseller agreement, a master agreement or a rider.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="The DOCX to write (its folder must exist).")
 @click.option("--memo", type=click.Path(), default=None, help="Also write the due-diligence memo to this DOCX.")
-@click.option("--template", type=click.Path(dir_okay=False), default=None,
+@click.option("--template", type=click.Path(), default=None,
               help="Render into this firm template (placeholder paragraph {{CLAUSEGEN}}).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @library_option
@@ -263,9 +263,9 @@ def required_from_profile(profile, library) -> set[str]:
     return {r.safeguard for r in run_assess(load_profile(profile, library), library).requirements}
 
 
-@cli.command(short_help="Review every contract under FOLDER into a spreadsheet and a dashboard.")
+@cli.command(short_help="Review a FOLDER of contracts into a spreadsheet and a dashboard.")
 @click.argument("folder", type=click.Path())
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(),
               help="Folder for results.jsonl, summary.csv, evidence.csv, summary.xlsx, dashboard.html and the cache "
                    "(created if missing; the folder it sits in must exist).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from clausegen.errors import ProfileError
-from clausegen.library import Yaml12Loader, suggest
+from clausegen.library import Yaml12Loader, expansion_problem, suggest
 from clausegen.model import Answer, Library, Profile
 
 COUNTERPARTY_TYPES = ("government_agency", "state_owned", "private", "reseller", "integrator")
@@ -95,24 +95,10 @@ MAX_PROFILE_VALUES = 100_000
 
 
 def check_expanded_size(data: Any, path: Path) -> None:
-    """Refuse data that expands to more than MAX_PROFILE_VALUES values or nests deeper than 100 levels.
-
-    YAML aliases let a 1 kB file name a billion values ("billion laughs"); everything that walks the profile
-    (validation, the generator cleaning values) would then run for hours."""
-    count = 0
-    stack = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if count > MAX_PROFILE_VALUES:
-            raise ProfileError(f"{path}: expands to more than {MAX_PROFILE_VALUES:,} values (YAML aliases?); "
-                               "not a profile")
-        if depth > 100:
-            raise ProfileError(f"{path}: nested more than 100 levels deep; not a profile")
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
-        elif isinstance(value, (list, tuple)):
-            stack.extend((item, depth + 1) for item in value)
+    """Refuse data that expands to more than MAX_PROFILE_VALUES values or nests deeper than 100 levels."""
+    problem = expansion_problem(data, MAX_PROFILE_VALUES)
+    if problem:
+        raise ProfileError(f"{path}: {problem}; not a profile")
 
 
 class Checker:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -328,6 +329,78 @@ def test_damaged_cache_is_set_aside_and_concurrent_runs_refused(tmp_path, librar
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(ClausegenError, match="another audit"):
             run_audit(folder, out, library, jobs=1, progress=False)
+
+
+def _tear_pages(db: Path) -> None:
+    """Overwrite the middle of the file with junk page headers (a torn write): the file still opens."""
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:
+        for offset in range(2 * 4096, size - 4096, 4096):
+            handle.seek(offset)
+            handle.write(b"\x0d\xff\xff\xff" * 16)
+
+
+def _set_review(db: Path, value: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE reviews SET review=? WHERE rowid=(SELECT min(rowid) FROM reviews)", (value,))
+
+
+@pytest.mark.parametrize("damage, warning, reviewed", [
+    (_tear_pages, "unusable cache (", 3),
+    (lambda db: _set_review(db, "{not json"), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: _set_review(db, "[1, 2]"), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: _set_review(db, '{"safeguards": 3}'), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: os.truncate(db, db.stat().st_size // 3), "unusable cache (", 3),
+])
+def test_any_cache_damage_is_set_aside_and_rebuilt(tmp_path, library, capsys, damage, warning, reviewed):
+    folder = tmp_path / "in"
+    for i in range(3):
+        (folder / f"c{i}.txt").parent.mkdir(exist_ok=True)
+        (folder / f"c{i}.txt").write_text(f"contract {i}: export control and human rights terms apply.\n" * 200)
+    out = tmp_path / "out"
+    run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    first = read_jsonl(out / "results.jsonl")
+    with sqlite3.connect(out / "cache.sqlite") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    capsys.readouterr()
+    damage(out / "cache.sqlite")
+    summary = run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    err = capsys.readouterr().err
+    assert summary.reviewed == reviewed and summary.errors == 0
+    lines = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1 and warning in lines[0], err
+    assert read_jsonl(out / "results.jsonl") == first
+    # and the run after is clean: nothing set aside, nothing reviewed again
+    again = run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    assert again.reviewed == 0 and "warning" not in capsys.readouterr().err
+
+
+def test_a_previous_audits_output_folder_is_skipped_by_its_files(tmp_path, library):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The Customer shall comply with export control laws.\n")
+    run_audit(folder, tmp_path / "first", library, jobs=1, engine=TEST_ENGINE, progress=False)
+    shutil.copytree(tmp_path / "first", folder / "reports from march")  # any name: recognised by its files
+    (folder / "reports from march" / ".clausegen-audit.lock").unlink()  # results + cache are enough
+    (folder / "notes").mkdir()  # an ordinary folder with a results.jsonl of its own is still walked
+    (folder / "notes" / "results.jsonl").write_text("{}\n")
+    (folder / "notes" / "b.html").write_text("<p>The Customer shall respect human rights.</p>")
+    summary = run_audit(folder, tmp_path / "second", library, jobs=1, engine=TEST_ENGINE, progress=False)
+    assert {r["document"] for r in read_jsonl(tmp_path / "second" / "results.jsonl")} == {"a.txt", "notes/b.html"}
+    assert [(s.rel, s.reason) for s in summary.skipped if "march" in s.rel] == \
+        [("reports from march/", "the audit's output folder")]
+
+
+def test_error_rows_name_the_file_on_one_line(tmp_path, library):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty\nerror: all fine.txt").write_text("")
+    (folder / "bad\nname.docx").write_bytes(b"PK\x03\x04junk")
+    run_audit(folder, tmp_path / "out", library, jobs=1, progress=False)
+    rows = {r["document"]: r for r in read_jsonl(tmp_path / "out" / "results.jsonl")}
+    assert rows["empty\nerror: all fine.txt"]["errors"] == ["empty\\nerror: all fine.txt: empty file (0 bytes)"]
+    bad = rows["bad\nname.docx"]["errors"][0]
+    assert bad.startswith("bad\\nname.docx: ") and "\n" not in bad
 
 
 # ---- kill -9, SIGINT and resume (the CLI as a real process) ----
