@@ -15,7 +15,8 @@ KINDS = ("eula", "reseller", "master", "rider")
 
 
 def run_demo(out: Path) -> list[Path]:
-    """Write assessments, documents, memos, reviews and an audit of the samples under out; return the paths."""
+    """Write assessments, documents, memos, reviews and an audit of the samples under out; return every file
+    written (the audit's cache and lock file included)."""
     from clausegen.audit import run_audit
     from clausegen.generate import generate, write_memo
     from clausegen.reports.review_formats import render_review
@@ -48,7 +49,7 @@ def run_demo(out: Path) -> list[Path]:
 
     audit_dir = out / "audit"
     summary = run_audit(contracts, audit_dir, library)
-    written += [audit_dir / "dashboard.html", audit_dir / "summary.xlsx"]
+    written += [path for path in sorted(audit_dir.iterdir()) if path.is_file()]  # reports, cache and lock file
     print("\n".join(summary.lines()))
     return written
 
@@ -57,7 +58,7 @@ def main() -> None:
     """Run the demo into the folder named on the command line (default: out)."""
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "out").resolve()
     written = run_demo(out)
-    print(f"\nclausegen demo: wrote {len(written)} files under {out}")
+    print(f"\nclausegen demo: wrote {len(set(written))} files under {out}")
     for label, pattern in (("risk screens", "drafts/*/assessment.md"), ("contracts", "drafts/*/*.docx"),
                            ("reviews", "reviews/*.md"), ("audit dashboard", "audit/dashboard.html")):
         print(f"  {label:16} {out}/{pattern}")
