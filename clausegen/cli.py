@@ -243,12 +243,14 @@ def review(file, profile, fmt, annotate, rider, fail_on, force, library_path, co
     if annotate_path:
         from clausegen.reports.annotated_docx import annotate_docx
 
-        annotate_docx(file, result, annotate_path)
+        annotate_docx(file, result, annotate_path, library)
         click.echo(f"wrote {annotate_path}", err=True)
     if rider_path:
         from clausegen.reports.rider import write_rider
 
-        write_rider(result, library, rider_path, result.parties)
+        from clausegen.profile import load_profile
+
+        write_rider(result, library, rider_path, result.parties, load_profile(profile, library) if profile else None)
         click.echo(f"wrote {rider_path}", err=True)
     if fail_on and result.errors or fail_on == "missing-required" and any(
             f.required and f.status == "missing" for f in result.findings):

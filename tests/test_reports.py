@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import zipfile
@@ -51,28 +52,70 @@ def test_html_escapes_document_text(reseller_review):
     assert "<script>" not in out and "&lt;script&gt;" in out
 
 
-def test_annotated_docx_has_comments_on_evidence(weak_review, tmp_path):
-    out = annotate_docx(CONTRACTS / "misleading_headings.docx", weak_review, tmp_path / "annotated.docx")
+def comment_ranges(path) -> dict[int, str]:
+    """Return each comment's anchored text (the runs between its range start and end), in document order."""
+    from docx.oxml.ns import qn
+
+    body = docx.Document(str(path)).element.body
+    active, texts = [], {}
+    for el in body.iter():
+        if el.tag == qn("w:commentRangeStart"):
+            active.append(int(el.get(qn("w:id"))))
+            texts[active[-1]] = ""
+        elif el.tag == qn("w:commentRangeEnd"):
+            active.remove(int(el.get(qn("w:id"))))
+        elif el.tag == qn("w:t"):
+            for cid in active:
+                texts[cid] += el.text or ""
+    return texts
+
+
+def test_annotated_docx_one_comment_per_finding_on_its_quote(weak_review, library, tmp_path):
+    out = annotate_docx(CONTRACTS / "misleading_headings.docx", weak_review, tmp_path / "annotated.docx", library)
     document = docx.Document(str(out))
-    comments = list(document.comments)
-    found = [f for f in weak_review.findings if f.status != "missing"]
-    assert len(comments) >= 1 + len(found)
+    comments = {c.comment_id: c.text for c in document.comments}
+    found = [f for f in weak_review.findings if f.status != "missing" and f.evidence]
+    assert len(comments) == 1 + len(found) and len(set(comments.values())) == len(comments)  # no duplicates
+    titles = {sid: s.title for sid, s in library.safeguards.items()}
+    summary = comments[min(comments)]
     missing_required = [f.safeguard for f in weak_review.findings if f.required and f.status == "missing"]
-    assert missing_required and all(sid in comments[0].text for sid in missing_required)
-    xml = zipfile.ZipFile(out).read("word/document.xml").decode()
-    assert xml.count("<w:commentRangeStart") == len(comments) == xml.count("<w:commentRangeEnd")
-    # Each comment range wraps a paragraph that holds the evidence of its finding.
-    by_id = {c.comment_id: c.text for c in comments}
-    checked = 0
-    for paragraph in document.paragraphs:
-        for cid in map(int, re.findall(r'commentRangeStart w:id="(\d+)"', paragraph._p.xml)):
-            if by_id[cid].startswith("clausegen review."):
-                continue
-            finding = next(f for f in weak_review.findings if by_id[cid].startswith(f.safeguard + ":"))
-            words = " ".join(paragraph.text.split())
-            assert any(words[:30] in " ".join(ev.text.split()) for ev in finding.evidence), (finding.safeguard, words)
-            checked += 1
-    assert checked == len(comments) - 1
+    assert missing_required and all(titles[sid] in summary for sid in missing_required)
+    ids = set(SAFEGUARD_IDS) | {e.id for s in library.safeguards.values() for e in s.elements}
+    for text in comments.values():  # in words: no safeguard or element ids
+        assert not any(re.search(rf"\b{re.escape(i)}\b", text) for i in ids), text
+    ranges = comment_ranges(out)
+    paragraph_texts = [" ".join(p.text.split()) for p in document.paragraphs]
+    for finding in found:
+        cid = next(c for c, text in comments.items() if text.startswith(titles[finding.safeguard] + ":"))
+        anchored = " ".join(ranges[cid].split())
+        quote = " ".join(finding.evidence[0].text.split())
+        assert anchored and anchored in quote, (finding.safeguard, anchored, quote)  # the quote, not more
+        assert len(anchored) >= min(len(quote), 40) // 2
+    # at least one comment is narrower than its paragraph: anchored on the sentence, not the paragraph
+    assert any(" ".join(ranges[c].split()) not in paragraph_texts for c in comments if c != min(comments))
+    # the text is untouched by splitting runs
+    assert [p.text for p in docx.Document(str(CONTRACTS / "misleading_headings.docx")).paragraphs] == \
+        [p.text for p in document.paragraphs]
+
+
+def test_annotating_a_strict_ooxml_docx_is_a_clear_error(reseller_review, tmp_path):
+    from clausegen.errors import IngestError
+
+    strict = tmp_path / "strict.docx"
+    with zipfile.ZipFile(CONTRACTS / "reseller_with_flowdown.docx") as src, zipfile.ZipFile(strict, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                                    b"http://purl.oclc.org/ooxml/wordprocessingml/main")
+            dst.writestr(item, data)
+    with pytest.raises(IngestError, match=r"strict\.docx: a Strict Open XML document cannot be annotated; save it"):
+        annotate_docx(strict, reseller_review, tmp_path / "out.docx")
+
+
+def rider_text(path) -> str:
+    document = docx.Document(str(path))
+    return "\n".join(p.text for p in document.paragraphs)
 
 
 def test_rider_drafts_missing_required_safeguards(weak_review, library, tmp_path):
@@ -80,13 +123,57 @@ def test_rider_drafts_missing_required_safeguards(weak_review, library, tmp_path
 
     out = tmp_path / "rider.docx"
     write_rider(weak_review, library, out, weak_review.parties)
-    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    text = rider_text(out)
     gaps = [f.safeguard for f in weak_review.findings if f.required and f.status != "present"]
     assert gaps
     for sid in gaps:
         title = library.clauses[f"{sid}_standard"].title if f"{sid}_standard" in library.clauses else None
         assert title is None or title in text
     assert "prevail" in text.lower()
+
+
+@pytest.mark.parametrize("parties, named, absent", [
+    # the contract calls the supplier by its name: the name names the party, the rider keeps its role noun
+    ({"supplier": "Juniper", "supplier_term": "Juniper", "recipient": "you", "recipient_term": "you"},
+     ['Juniper (the "Supplier")', '[name of the recipient] (the "Customer")', "the Supplier", "the Customer"],
+     ["the Juniper", "[name of the supplier]", "the you", "the You"]),
+    # the contract's own role terms are kept; an unknown name is the one placeholder of its role
+    ({"supplier": "Acme Vision Ltd", "supplier_term": "the Licensor", "recipient": "", "recipient_term": "Licensee"},
+     ['Acme Vision Ltd (the "Licensor")', '[name of the recipient] (the "Licensee")', "the Licensee"],
+     ["Supplier", "Customer"]),
+    ({}, ['[name of the supplier] (the "Supplier")', '[name of the recipient] (the "Customer")'], []),
+])
+def test_rider_names_the_parties_as_the_contract_does(weak_review, library, tmp_path, parties, named, absent):
+    from clausegen.reports.rider import PLACEHOLDER_PURPOSE, write_rider
+
+    out = tmp_path / "rider.docx"
+    write_rider(weak_review, library, out, parties)
+    text = rider_text(out)
+    for phrase in named:
+        assert phrase in text, phrase
+    for phrase in absent:
+        assert phrase not in text, phrase
+    if any(f.safeguard == "end_use" and f.required and f.status != "present" for f in weak_review.findings):
+        assert PLACEHOLDER_PURPOSE in text  # never a clause's sample default
+    assert "lawful security and safety operations" not in text
+
+
+def test_rider_takes_the_authorised_purpose_from_the_profile(weak_review, library, tmp_path):
+    from clausegen.profile import load_profile
+    from clausegen.reports.rider import PLACEHOLDER_PURPOSE, write_rider
+
+    from conftest import PROFILES
+
+    profile = load_profile(PROFILES / "facial_recognition_police.yaml", library)
+    review = copy.deepcopy(weak_review)
+    for finding in review.findings:
+        if finding.safeguard == "end_use":
+            finding.required, finding.status = True, "missing"
+    out = tmp_path / "rider.docx"
+    write_rider(review, library, out, {}, profile)
+    text = " ".join(rider_text(out).split())
+    stated = " ".join(str(profile.end_use["stated"]).split()).rstrip(".")
+    assert stated[1:] in text and PLACEHOLDER_PURPOSE not in text
 
 
 # ---- the comments part and the text table (reviewer) ----
@@ -96,8 +183,8 @@ def test_annotated_docx_comments_part(reseller_review, tmp_path):
     assert "word/comments.xml" in package.namelist()
     comments_xml = package.read("word/comments.xml").decode()
     for finding in reseller_review.findings:
-        if finding.status != "missing":
-            assert f"{finding.safeguard}: {finding.status.upper()}" in comments_xml
+        if finding.status != "missing" and finding.evidence:
+            assert f"{finding.safeguard.replace('_', ' ').capitalize()}: " in comments_xml  # no library: plain words
     # the original text is untouched: same paragraphs, same words
     before = [p.text for p in docx.Document(str(CONTRACTS / "reseller_with_flowdown.docx")).paragraphs]
     after = [p.text for p in docx.Document(str(out)).paragraphs]
