@@ -1143,7 +1143,8 @@ def report_fingerprint(folder: Path, entries, groups, skipped, keyspace) -> str:
     """Return a digest of everything the reports are made of: the report code, the folder, the cache key space,
     every file's content hash or pre-review error, and the skipped list."""
     digest = hashlib.sha256()
-    for source in (Path(__file__), Path(__file__).parent / "reports" / "dashboard.py"):
+    for source in (Path(__file__), Path(__file__).parent / "reports" / "dashboard.py",
+                   Path(__file__).parent / "reports" / "tables.py"):
         digest.update(source.read_bytes() if source.is_file() else b"")
     files = [[e.rel, e.sha256, e.fmt, e.error] for e in entries]
     digest.update(json.dumps([os.path.abspath(folder), list(keyspace), files, [[s.rel, s.reason] for s in skipped]],

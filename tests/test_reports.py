@@ -290,3 +290,16 @@ def test_tables_error_rows_evidence_links_and_print_setup(reseller_review, libra
     totals = {r[0]: r for r in book["Safeguards"].iter_rows(min_row=2, values_only=True)}
     assert totals["end_use"][6] == 1  # not reviewed, counted apart
     assert sum(totals["end_use"][2:5]) == 1  # the one reviewed document
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+def test_review_formats_give_clause_page_and_warnings(reseller_review, fmt):
+    review = copy.deepcopy(reseller_review)
+    evidence = next(e for f in review.findings for e in f.evidence if e.section)
+    evidence.page = 7  # the evidence-page convention (PDF and OCR'd sources)
+    review.warnings = ["page 2 was read by OCR with low confidence"]  # the "what was read" convention
+    out = render_review(review, fmt)
+    assert "warning" in out.lower() and "page 2 was read by OCR with low confidence" in out
+    if fmt != "text":
+        assert f"clause {evidence.section}, page 7" in out
+        assert "characters" not in out  # offsets stay in the JSON
