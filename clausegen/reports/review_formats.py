@@ -38,7 +38,7 @@ def md_cell(value: str) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-def where(evidence) -> str:
+def cite(evidence) -> str:
     """Return where a quote is, in words: its clause and, for PDF and scanned sources, its page."""
     place = f"clause {evidence.section}" if evidence.section else "no clause number"
     page = getattr(evidence, "page", None)  # the evidence-page convention: PDF and OCR'd sources only
@@ -107,7 +107,7 @@ def markdown(review: Review) -> str:
         if f.missing_elements:
             out += ["", "Missing elements: " + ", ".join(f.missing_elements)]
         for e in f.evidence:
-            out += ["", f"> {short(e.text, 600)}", f"> ({where(e)})"]
+            out += ["", f"> {short(e.text, 600)}", f"> ({cite(e)})"]
     if warnings_of(review):
         out += ["", "## Warnings", ""] + [f"- {w}" for w in warnings_of(review)]
     if review.errors:
@@ -120,7 +120,7 @@ def html_page(review: Review) -> str:
     e = html.escape
     rows = []
     for f in review.findings:
-        quotes = "".join(f"<blockquote>{e(short(ev.text, 600))}<cite>{e(where(ev))}</cite></blockquote>"
+        quotes = "".join(f"<blockquote>{e(short(ev.text, 600))}<cite>{e(cite(ev))}</cite></blockquote>"
                          for ev in f.evidence)
         missing = f"<p class=missing>Missing elements: {e(', '.join(f.missing_elements))}</p>" if f.missing_elements else ""
         rows.append(
