@@ -203,3 +203,25 @@ def test_review_fail_on_error_and_missing_required(capsys):
     weak = REPO / "contract_samples" / "contracts" / "weak_purchase_almost_all_missing.txt"
     assert run_main(capsys, "review", weak, "--fail-on", "missing-required")[0] == 1
     assert run_main(capsys, "review", weak, "--fail-on", "error")[0] == 0
+
+
+@pytest.mark.slow
+def test_readme_tour_runs_as_pasted(tmp_path):
+    """The README's tour, pasted into a fresh bash (outputs moved from out/tour to a temporary folder)."""
+    import os
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## A short tour", 1)[1].split("```", 2)[1]
+    script = block.replace("out/tour", str(tmp_path / "tour"))
+    assert script.lstrip().startswith(". .venv/bin/activate")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    if not (REPO / ".venv" / "bin" / "activate").exists():
+        pytest.skip("no .venv in the repository (make demo creates it)")
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=REPO, capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("reseller.docx", "memo.docx", "commented.docx", "rider.docx", "audit/dashboard.html",
+                 "audit/summary.xlsx", "audit/evidence.csv"):
+        assert (tmp_path / "tour" / name).is_file(), name
+    assert "end_use_standard" in done.stdout and "ok:" in done.stdout
