@@ -61,12 +61,12 @@ def check_output(path: str | os.PathLike, force: bool, inputs=(), others=(), suf
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the name of the file to write")
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise InputError(f"{path}: this writes a Word document; give a name ending in {' or '.join(suffixes)}")
     for other in (*inputs, *others):
         if other and _same_file(path, other):
             what = "an input" if other in inputs else "another output"
             raise InputError(f"{path}: is also {what} of this command ({other}); choose another file")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: this writes a Word document; give a name ending in {' or '.join(suffixes)}")
     if os.path.lexists(path) and not force:
         raise InputError(f"{path}: file exists (use --force to overwrite)")
     check_parent(path)
