@@ -246,7 +246,8 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
             kind = "required" if status == "missing" and req else status
             sheet.append([cell(sheet, line[0], align=cell.wrap), cell(sheet, title, align=cell.wrap),
                           cell(sheet, status, cell.fills.get(kind), cell.fonts.get(kind) if kind in ("required", "error")
-                               else None, cell.center), req, cell(sheet, clause, align=cell.wrap), page,
+                               else None, cell.center), cell(sheet, req, align=cell.wrap),
+                          cell(sheet, clause, align=cell.wrap), cell(sheet, page, align=cell.wrap),
                           cell(sheet, quote, align=cell.wrap), cell(sheet, explanation, align=cell.wrap),
                           cell(sheet, missing, align=cell.wrap)])
     sheet.auto_filter.ref = f"A1:I{line_no - 1}"
@@ -273,6 +274,7 @@ def write_xlsx(path: Path, rows, skipped, info, meta) -> Path:
         skipped_ws.append([cell(skipped_ws, item.rel), cell(skipped_ws, item.reason)])
 
     about = wb.create_sheet("About")
+    _print_setup(about, "B", 7)
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 80
     reviewed = len(rows) - errors
