@@ -225,3 +225,12 @@ def test_readme_tour_runs_as_pasted(tmp_path):
                  "audit/summary.xlsx", "audit/evidence.csv"):
         assert (tmp_path / "tour" / name).is_file(), name
     assert "end_use_standard" in done.stdout and "ok:" in done.stdout
+
+
+def test_licence_is_an_spdx_string_for_setuptools():
+    """`project.license` as a TOML table made setuptools print a deprecation warning three times per install."""
+    import tomllib
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["license"] == "Apache-2.0"
+    assert data["build-system"]["requires"] == ["setuptools>=77"]  # the first to read an SPDX string
