@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from clausegen import __version__
-from clausegen.errors import ClausegenError, OutputError
+from clausegen.errors import ClausegenError, OutputError, escape_controls
 from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
 # File types the reviewer reads: lower-case extension -> format name.
@@ -41,7 +41,7 @@ DEFAULT_ENGINE = "clausegen.review:review_bytes"
 DEFAULT_TIMEOUT = 60.0  # seconds per file
 CACHE_NAME = "cache.sqlite"
 LOCK_NAME = ".clausegen-audit.lock"
-OUTPUTS = ("results.jsonl", "summary.csv", "summary.xlsx", "dashboard.html", "skipped.csv")
+OUTPUTS = ("results.jsonl", "summary.csv", "evidence.csv", "summary.xlsx", "dashboard.html", "skipped.csv")
 SCHEMA_VERSION = "1"
 WARMUP_TEXT = b"This Agreement is made between the Supplier and the Customer. The Customer shall comply with law."
 _WARM_ENV = "CLAUSEGEN_AUDIT_FORKSERVER_WARM"
@@ -56,21 +56,36 @@ NOT_REVIEW_CODE = {"audit.py", "cli.py", "demo.py", "__main__.py", "generate.py"
 # ---------------------------------------------------------------------------------------------------------------
 
 def one_line(message: Any, limit: int = 400) -> str:
-    """Return message on one line (whitespace collapsed), cut to limit characters."""
-    text = " ".join(str(message).split()) or "unknown error"
+    """Return message on one line (control characters in names escaped, whitespace collapsed), cut to limit
+    characters."""
+    text = " ".join(escape_controls(str(message), keep="\n\t").split()) or "unknown error"
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def error_review(name: str, message: str, required: set[str] | None = None) -> dict[str, Any]:
     """Return the review JSON object for a document that could not be reviewed.
 
-    It follows the contract of DESIGN.md: all ten safeguards listed as `missing` with score 0, no evidence, and the
-    one-line reason in `errors` (and in each explanation), so a consumer that only reads statuses still sees a gap.
+    All ten safeguards have status `error` (never `missing`: nothing was read, so nothing can be said missing),
+    score 0, no evidence, and the one-line reason in `errors` and in each explanation ("not reviewed: <reason>").
+    This is the one extension of DESIGN.md's status set (docs/architecture.md).
     """
     required = required or set()
-    findings = [Finding(sid, "missing", 0.0, explanation=f"not reviewed: {message}", required=sid in required)
+    findings = [Finding(sid, "error", 0.0, explanation=f"not reviewed: {message}", required=sid in required)
                 for sid in SAFEGUARD_IDS]
     return Review(name, "unknown", findings, errors=[message]).to_dict()
+
+
+def as_error_row(review: dict[str, Any]) -> dict[str, Any]:
+    """Return review with every safeguard's status `error` when it has errors (a cached row of an older version,
+    or a reviewer that reported an error), unchanged otherwise."""
+    errors = review.get("errors") or []
+    if not errors:
+        return review
+    for s in review.get("safeguards") or []:
+        if s.get("status") != "error":
+            s.update(status="error", score=0.0, evidence=[], missing_elements=[],
+                     explanation=f"not reviewed: {errors[0]}")
+    return review
 
 
 def resolve_engine(spec: str | None = None) -> Callable[..., Any]:
@@ -92,8 +107,8 @@ def audit_document(data: bytes, name: str, library, required: set[str] | None = 
     func = engine if callable(engine) else resolve_engine(engine)
     try:
         review = func(data, name, library, required=required)
-    except ClausegenError as exc:
-        return error_review(name, one_line(exc), required)
+    except ClausegenError as exc:  # the message names the file: a newline in the name is escaped, not collapsed
+        return error_review(name, one_line(str(exc).replace(name, escape_controls(name))), required)
     except MemoryError:
         raise
     except Exception as exc:  # a reviewer bug on this file: recorded on its row, never stops the batch
@@ -101,7 +116,7 @@ def audit_document(data: bytes, name: str, library, required: set[str] | None = 
     result = review.to_dict() if hasattr(review, "to_dict") else dict(review)
     if result.get("errors"):
         result["errors"] = [one_line(e) for e in result["errors"]]
-    return result
+    return as_error_row(result)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -132,12 +147,21 @@ def printable(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
+def is_audit_output(folder: str) -> bool:
+    """Return True when folder holds an audit's outputs (its lock file, or its results next to its cache or
+    summary), whatever the folder is called: a previous audit's dashboard is not a contract."""
+    def has(name):
+        return os.path.isfile(os.path.join(folder, name))
+
+    return has(LOCK_NAME) or has("results.jsonl") and (has(CACHE_NAME) or has("summary.csv"))
+
+
 def discover(root: str | os.PathLike, exclude: Iterable[str | os.PathLike] = ()) -> tuple[list[FileEntry], list[SkippedFile]]:
     """Walk root recursively (following symlinks, each real folder once) and return (contracts, skipped).
 
     Skipped are files of other types, hidden files and folders, Word lock files (~$...), special files (FIFOs,
-    sockets, devices: reading one could block), broken symlinks, symlink loops, unreadable folders and the excluded
-    folders (the audit's own output folder when it sits inside root).
+    sockets, devices: reading one could block), broken symlinks, symlink loops, unreadable folders, the excluded
+    folders (the audit's own output folder when it sits inside root) and any other audit's output folder.
     """
     root = os.fspath(root)
     files: list[FileEntry] = []
@@ -179,7 +203,7 @@ def discover(root: str | os.PathLike, exclude: Iterable[str | os.PathLike] = ())
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
-                if key in excluded:
+                if key in excluded or is_audit_output(os.path.join(root, rel)):
                     skipped.append(SkippedFile(shown + "/", "the audit's output folder"))
                 elif key in seen:
                     skipped.append(SkippedFile(shown + "/", "symlink loop or folder already visited"))
@@ -227,20 +251,19 @@ class LibraryRef:
 
     @property
     def version(self) -> str:
-        import yaml
+        from clausegen.library import Problems, read_yaml
 
-        try:
-            meta = yaml.safe_load((Path(self.root) / "library.yaml").read_text(encoding="utf-8"))
-            return str((meta or {}).get("version", ""))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
-            return ""
+        meta = read_yaml(Path(self.root) / "library.yaml", Problems(Path(self.root)))  # bounded: no alias bomb
+        version = meta.get("version", "") if isinstance(meta, dict) else ""
+        return str(version) if isinstance(version, (str, int, float)) else ""
 
     def load(self):
         """Return the loaded, validated library (raises LibraryError listing every problem)."""
         if self._library is None:
             from clausegen.library import load_library
 
-            self._library = load_library(self.root, self.countries_path)
+            # review and audit draft nothing: the clause and document templates are neither checked nor rendered
+            self._library = load_library(self.root, self.countries_path, check_templates=False)
         return self._library
 
 
@@ -324,8 +347,8 @@ class Cache:
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{path}{suffix}").exists():
                     os.replace(f"{path}{suffix}", f"{aside}{suffix}")
-            print(f"warning: {path}: unusable cache ({one_line(exc)}); moved to {aside.name}, starting afresh",
-                  file=sys.stderr)
+            print(f"warning: {one_line(path)}: unusable cache ({one_line(exc)}); moved to {aside.name}, starting "
+                  "afresh", file=sys.stderr)
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -346,6 +369,11 @@ class Cache:
             db.execute("""CREATE TABLE IF NOT EXISTS files (
                 path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, dev INTEGER,
                 sha256 TEXT NOT NULL)""")
+            # damage inside the file (a torn page, bytes overwritten) shows only when a query reaches it: look for
+            # it now, while the cache can still be set aside, rather than fail later in the middle of the run
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if not check or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else 'no answer'}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             run = db.execute("SELECT v FROM meta WHERE k='runs'").fetchone()
             self.run = int(run[0]) + 1 if run else 1
@@ -370,9 +398,14 @@ class Cache:
 
     def done(self, keyspace: tuple[str, str, str]) -> set[tuple[str, str]]:
         """Return the (sha256, fmt) pairs with a final (not transient) result under this library/tool/required key."""
-        rows = self.db.execute("SELECT sha256, fmt FROM reviews WHERE library=? AND tool=? AND required=? AND transient=0",
-                               keyspace)
-        return {(sha, fmt) for sha, fmt in rows}
+        rows = self.db.execute("SELECT sha256, fmt, CASE WHEN json_valid(review) THEN "
+                               "coalesce(json_type(review, '$.safeguards') = 'array', 0) ELSE 0 END FROM reviews "
+                               "WHERE library=? AND tool=? AND required=? AND transient=0", keyspace).fetchall()
+        bad = [(sha, fmt) for sha, fmt, ok in rows if not ok]
+        if bad:  # a damaged row is reviewed again (and replaced), never read back as a review
+            print(f"warning: {self.path}: {len(bad)} unreadable cache entr{'ies' if len(bad) != 1 else 'y'}; "
+                  "reviewing those files again", file=sys.stderr)
+        return {(sha, fmt) for sha, fmt, ok in rows if ok}
 
     def put(self, sha: str, fmt: str, keyspace: tuple[str, str, str], review_json: str, error: str | None,
             transient: bool, seconds: float) -> None:
@@ -443,10 +476,10 @@ def hash_entries(entries: list[FileEntry], cache: Cache, max_bytes: int,
     known = cache.known_hashes()
     todo = []
     for entry in entries:
-        if entry.size == 0:
-            entry.error = "empty file (0 bytes)"
+        if entry.size == 0:  # named like the reviewer's own errors: "path: problem"
+            entry.error = f"{escape_controls(entry.rel)}: empty file (0 bytes)"
         elif entry.size > max_bytes:
-            entry.error = f"file is {entry.size:,} bytes, over the size limit of {max_bytes:,} bytes"
+            entry.error = f"{escape_controls(entry.rel)}: file is {entry.size:,} bytes, over the size limit of {max_bytes:,} bytes"
         else:
             hit = known.get(os.fsencode(entry.path))
             if hit and tuple(hit[0]) == entry.stamp:
@@ -473,7 +506,7 @@ def _hash_one(entry: FileEntry) -> None:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        entry.error = f"cannot read the file: {exc.strerror or one_line(exc)}"
+        entry.error = f"{escape_controls(entry.rel)}: cannot read the file: {exc.strerror or one_line(exc)}"
         return
     entry.sha256 = digest.hexdigest()
 
@@ -905,10 +938,15 @@ class AuditSummary:
         skipped = Counter(s.reason for s in self.skipped)
         skipped_text = "; ".join(f"{reason} {count}" for reason, count in skipped.most_common(4))
         rate = self.reviewed / self.review_seconds if self.review_seconds > 0 else 0.0
-        out = [f"{plural(self.documents, 'document')} from {plural(self.files, 'file')}: {self.reviewed} reviewed "
-               f"({rate:.1f}/s), {self.cached} from cache, {plural(self.errors, 'error')}, "
+        # the same numbers as the tables and the dashboard: documents = reviewed + errors
+        out = [f"{plural(self.documents, 'document')} from {plural(self.files, 'file')}: "
+               f"{self.documents - self.errors} reviewed, {self.errors} could not be reviewed (errors), "
                f"{plural(self.duplicates, 'duplicate path')}",
+               f"this run: {self.reviewed} processed ({rate:.1f}/s), {self.cached} from cache",
                f"skipped {plural(len(self.skipped), 'file')}" + (f" ({skipped_text})" if skipped_text else "")]
+        if self.errors:
+            out.append(f"errors: {plural(self.errors, 'document')} could not be reviewed; their safeguards are "
+                       "unknown (see the error column of summary.csv)")
         if self.missing_required:
             out.append(f"missing required safeguards: {self.missing_required} in "
                        f"{plural(self.documents_missing_required, 'document')}")
@@ -1101,13 +1139,12 @@ STATUS_RANK = {"missing": 0, "partial": 1, "present": 2}
 
 
 def row_counts(review: dict[str, Any]) -> dict[str, Any]:
-    """Return the per-document counts the tables show."""
-    safeguards = review.get("safeguards") or []
+    """Return the per-document counts the tables show; an error row counts in none of them (it is counted apart)."""
+    safeguards = [] if review.get("errors") else review.get("safeguards") or []
     statuses = Counter(s.get("status") for s in safeguards)
     missing_required = [s["id"] for s in safeguards if s.get("required") and s.get("status") == "missing"]
     return {"present": statuses["present"], "partial": statuses["partial"], "missing": statuses["missing"],
-            "missing_required": 0 if review.get("errors") else len(missing_required),
-            "missing_required_ids": [] if review.get("errors") else missing_required}
+            "missing_required": len(missing_required), "missing_required_ids": missing_required}
 
 
 def sort_key(row: dict[str, Any]):
@@ -1121,7 +1158,8 @@ def report_fingerprint(folder: Path, entries, groups, skipped, keyspace) -> str:
     """Return a digest of everything the reports are made of: the report code, the folder, the cache key space,
     every file's content hash or pre-review error, and the skipped list."""
     digest = hashlib.sha256()
-    for source in (Path(__file__), *sorted((Path(__file__).parent / "reports").glob("dashboard.*"))):
+    reports = Path(__file__).parent / "reports"
+    for source in (Path(__file__), reports / "tables.py", *sorted(reports.glob("dashboard.*"))):
         digest.update(source.read_bytes() if source.is_file() else b"")
     files = [[e.rel, e.sha256, e.fmt, e.error] for e in entries]
     digest.update(json.dumps([os.path.abspath(folder), list(keyspace), files, [[s.rel, s.reason] for s in skipped]],
@@ -1143,7 +1181,8 @@ def write_reports(outdir: Path, folder: Path, entries, groups, skipped, cache: C
             else:
                 paths, sha = groups[item], item[0]
                 text = cache.get(*item, keyspace)
-                review = json.loads(text) if text else error_review(rel, "no result (the run was interrupted)", required)
+                review = as_error_row(json.loads(text)) if text else \
+                    error_review(rel, "no result (the run was interrupted)", required)
             review["document"] = paths[0].rel
             record = dict(review)
             record["path"] = printable(os.path.abspath(paths[0].path))
@@ -1161,20 +1200,20 @@ def write_reports(outdir: Path, folder: Path, entries, groups, skipped, cache: C
     summary.duplicates = sum(len(r["duplicates"]) for r in rows)
     summary.missing_required = sum(r["counts"]["missing_required"] for r in rows)
     summary.documents_missing_required = sum(1 for r in rows if r["counts"]["missing_required"])
-    titles = {sid: info[sid]["title"] for sid in SAFEGUARD_IDS}
     meta = {"folder": printable(os.path.abspath(folder)), "library": keyspace[0], "tool": keyspace[1],
             "required": "reviewer default" if required is None else ", ".join(sorted(required)) or "none",
             "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "files": summary.files}
-    written = [outdir / "results.jsonl"]
-    written.append(_write_csv(outdir / "summary.csv", rows))
-    written.append(_write_xlsx(outdir / "summary.xlsx", rows, skipped, titles, meta))
     from clausegen.reports.dashboard import render_dashboard
+    from clausegen.reports.tables import write_tables
+
+    *tables, skipped_csv = write_tables(outdir, rows, skipped, info, meta, _AtomicFile)
+    written = [outdir / "results.jsonl", *tables]
 
     html = render_dashboard(rows, skipped, info, meta)
     with _AtomicFile(outdir / "dashboard.html") as handle:
         handle.write(html)
     written.append(outdir / "dashboard.html")
-    written.append(_write_skipped(outdir / "skipped.csv", skipped))
+    written.append(skipped_csv)
     return written
 
 
@@ -1213,164 +1252,6 @@ class _AtomicFile:
             self.commit()
         else:
             self.discard()
-
-
-CSV_COLUMNS = ["document", "doc_type", *SAFEGUARD_IDS, "present", "partial", "missing", "missing_required",
-               "missing_required_ids", "error", "path", "sha256", "duplicates"]
-
-
-def _table_row(row: dict[str, Any]) -> list[Any]:
-    review, counts = row["review"], row["counts"]
-    status = {s["id"]: s["status"] for s in review.get("safeguards") or []}
-    errors = review.get("errors") or []
-    return [review["document"], review.get("doc_type", ""), *[status.get(sid, "missing") for sid in SAFEGUARD_IDS],
-            counts["present"], counts["partial"], counts["missing"], counts["missing_required"],
-            " ".join(counts["missing_required_ids"]), errors[0] if errors else "", row["path"], row["sha256"] or "",
-            " | ".join(row["duplicates"])]
-
-
-def _csv_safe(value: Any) -> Any:
-    """Defuse spreadsheet formulas in text cells (a file may be named '=HYPERLINK(...).pdf')."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _write_csv(path: Path, rows) -> Path:
-    import csv
-
-    with _AtomicFile(path, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            writer.writerow([_csv_safe(v) for v in _table_row(row)])
-    return path
-
-
-def _write_skipped(path: Path, skipped) -> Path:
-    import csv
-
-    with _AtomicFile(path, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "reason"])
-        for item in skipped:
-            writer.writerow([_csv_safe(item.rel), item.reason])
-    return path
-
-
-XLSX_FILLS = {"present": "C6EFCE", "partial": "FFEB9C", "missing": "FFC7CE", "required": "E0474C", "error": "D9D9D9"}
-
-
-def _write_xlsx(path: Path, rows, skipped, titles, meta) -> Path:
-    from copy import copy
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    fills = {k: PatternFill("solid", start_color=v, end_color=v) for k, v in XLSX_FILLS.items()}
-    bold, white, italic = Font(bold=True), Font(bold=True, color="FFFFFF"), Font(italic=True, color="666666")
-    header_fill = PatternFill("solid", start_color="1F2937", end_color="1F2937")
-    center = Alignment(horizontal="center")
-
-    styles: dict[tuple[int, int, int], Any] = {}  # setting a style through openpyxl hashes it: do it once per combination
-
-    def cell(ws, value, fill=None, font=None, align=None):
-        formula_like = False
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            formula_like = value.startswith("=")
-        styled = fill is not None or font is not None or align is not None
-        if not styled and not formula_like:
-            return value  # a plain value costs the writer less than a cell object
-        c = WriteOnlyCell(ws, value=value)
-        if formula_like:
-            c.data_type = "s"  # text, never a formula
-        if styled:
-            key = (id(fill), id(font), id(align))
-            if key in styles:
-                c._style = copy(styles[key])
-            else:
-                if fill is not None:
-                    c.fill = fill
-                if font is not None:
-                    c.font = font
-                if align is not None:
-                    c.alignment = align
-                styles[key] = copy(c._style)
-        return c
-
-    ws = wb.create_sheet("Contracts")
-    ws.freeze_panes = "B2"
-    widths = [48, 14] + [12] * len(SAFEGUARD_IDS) + [9, 9, 9, 10, 30, 50, 60, 66, 40]
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([cell(ws, name, header_fill, white) for name in CSV_COLUMNS])
-    first_sg = 2
-    for row in rows:
-        values = _table_row(row)
-        required = {s["id"] for s in row["review"].get("safeguards") or [] if s.get("required")}
-        is_error = bool(row["review"].get("errors"))
-        out = []
-        for i, value in enumerate(values):
-            if first_sg <= i < first_sg + len(SAFEGUARD_IDS):
-                sid = SAFEGUARD_IDS[i - first_sg]
-                if is_error:  # the contract's status stays `missing` (as in the CSV); grey says "not reviewed"
-                    out.append(cell(ws, value, fills["error"], italic, center))
-                elif value == "missing" and sid in required:
-                    out.append(cell(ws, value, fills["required"], white, center))
-                else:
-                    out.append(cell(ws, value, fills.get(value), bold if sid in required else None, center))
-            else:
-                out.append(cell(ws, value))
-        ws.append(out)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(CSV_COLUMNS))}{len(rows) + 1}"
-
-    totals = wb.create_sheet("Safeguards")
-    totals.column_dimensions["A"].width = 26
-    totals.column_dimensions["B"].width = 42
-    totals.append([cell(totals, h, header_fill, white) for h in
-                   ("safeguard", "title", "present", "partial", "missing", "missing where required", "not reviewed")])
-    reviewed = [r for r in rows if not r["review"].get("errors")]
-    for sid in SAFEGUARD_IDS:
-        status = Counter()
-        required_missing = 0
-        for r in reviewed:
-            for s in r["review"].get("safeguards") or []:
-                if s["id"] == sid:
-                    status[s["status"]] += 1
-                    required_missing += bool(s.get("required") and s["status"] == "missing")
-        totals.append([cell(totals, sid), cell(totals, titles[sid]), status["present"], status["partial"],
-                       status["missing"], required_missing, len(rows) - len(reviewed)])
-
-    skipped_ws = wb.create_sheet("Skipped")
-    skipped_ws.column_dimensions["A"].width = 70
-    skipped_ws.column_dimensions["B"].width = 40
-    skipped_ws.append([cell(skipped_ws, h, header_fill, white) for h in ("path", "reason")])
-    for item in skipped:
-        skipped_ws.append([cell(skipped_ws, item.rel), cell(skipped_ws, item.reason)])
-
-    about = wb.create_sheet("About")
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 80
-    for key in ("folder", "generated", "library", "tool", "required"):
-        about.append([cell(about, key, None, bold), cell(about, str(meta[key]))])
-    about.append([cell(about, "statuses", None, bold), cell(about, "present / partial / missing as in "
-                  "docs/safeguards.md; a red cell with white text is a required safeguard that is missing")])
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 _warm_forkserver_from_env()  # a no-op everywhere but in a fork server started by _start_forkserver

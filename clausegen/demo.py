@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run_demo(out: Path) -> list[Path]:
-    """Write assessments, documents, memos, reviews and an audit of the samples under out; return the paths."""
+    """Write assessments, documents, memos, reviews and an audit of the samples under out; return every file
+    written (the audit's cache and lock file included)."""
     from clausegen.audit import run_audit
     from clausegen.gate import fitting_kinds
     from clausegen.generate import generate
@@ -50,7 +51,7 @@ def run_demo(out: Path) -> list[Path]:
 
     audit_dir = out / "audit"
     summary = run_audit(contracts, audit_dir, library)
-    written += [audit_dir / "dashboard.html", audit_dir / "summary.xlsx"]
+    written += [path for path in sorted(audit_dir.iterdir()) if path.is_file()]  # reports, cache and lock file
     print("\n".join(summary.lines()))
     return written
 
@@ -59,7 +60,7 @@ def main() -> None:
     """Run the demo into the folder named on the command line (default: out)."""
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "out").resolve()
     written = run_demo(out)
-    print(f"\nclausegen demo: wrote {len(written)} files under {out}")
+    print(f"\nclausegen demo: wrote {len(set(written))} files under {out}")
     for label, pattern in (("risk screens", "drafts/*/assessment.md"), ("contracts", "drafts/*/*.docx"),
                            ("reviews", "reviews/*.md"), ("audit dashboard", "audit/dashboard.html")):
         print(f"  {label:16} {out}/{pattern}")

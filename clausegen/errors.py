@@ -1,5 +1,20 @@
 """The exception hierarchy: every error a user can cause is a ClausegenError with a one-line message."""
 
+import re
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """Return text with control characters (newlines in a file name, terminal escapes) written as \\n, \\x1b...,
+    so that a message naming a file stays on one line and cannot pass for another message; `keep` lists those
+    left as they are."""
+    def escape(match):
+        char = match.group()
+        return char if char in keep else char.encode("unicode_escape").decode("ascii")
+
+    return _CONTROLS.sub(escape, text)
+
 
 class ClausegenError(Exception):
     """Base class: an error the CLI reports as one line with exit code 2."""

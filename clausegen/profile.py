@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from clausegen.errors import ProfileError
-from clausegen.library import Yaml12Loader, suggest
+from clausegen.library import Yaml12Loader, expansion_problem, suggest
 from clausegen.model import Answer, Library, Profile
 
 COUNTERPARTY_TYPES = ("government_agency", "state_owned", "private", "reseller", "integrator")
@@ -113,6 +113,8 @@ def read_profile_data(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ProfileError(f"{path}: malformed YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if data is None:
+        raise ProfileError(f"{path}: the file is empty; a profile is a mapping of fields")
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a mapping of fields, got {type(data).__name__}")
     check_expanded_size(data, path)
@@ -123,24 +125,10 @@ MAX_PROFILE_VALUES = 100_000
 
 
 def check_expanded_size(data: Any, path: Path) -> None:
-    """Refuse data that expands to more than MAX_PROFILE_VALUES values or nests deeper than 100 levels.
-
-    YAML aliases let a 1 kB file name a billion values ("billion laughs"); everything that walks the profile
-    (validation, the generator cleaning values) would then run for hours."""
-    count = 0
-    stack = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if count > MAX_PROFILE_VALUES:
-            raise ProfileError(f"{path}: expands to more than {MAX_PROFILE_VALUES:,} values (YAML aliases?); "
-                               "not a profile")
-        if depth > 100:
-            raise ProfileError(f"{path}: nested more than 100 levels deep; not a profile")
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
-        elif isinstance(value, (list, tuple)):
-            stack.extend((item, depth + 1) for item in value)
+    """Refuse data that expands to more than MAX_PROFILE_VALUES values or nests deeper than 100 levels."""
+    problem = expansion_problem(data, MAX_PROFILE_VALUES)
+    if problem:
+        raise ProfileError(f"{path}: {problem}; not a profile")
 
 
 class Checker:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Callable
 
 import jinja2
 from jinja2 import meta
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from clausegen.errors import RenderError
@@ -38,16 +40,70 @@ SAMPLE_CONTEXT = {
 UNRESOLVED_REF = "the applicable provisions of {agreement}"
 
 
+MAX_FORMAT_WIDTH = 10_000  # '%0999999999d' % 1 would build a 1 GB string (45 s and 3.8 GB, measured)
+MAX_REPEAT_ITEMS = 1_000_000  # "x" * 10**9 likewise
+_WIDTHS = (re.compile(r"%[#0\- +]*(\d*)(?:\.(\d*))?"), re.compile(r"\{[^{}]*?:[^{}\d]*(\d*)(?:\.(\d*))?"))
+
+
+def check_format(fmt: str) -> None:
+    """Refuse a printf or str.format format string with a width or precision over MAX_FORMAT_WIDTH."""
+    for pattern in _WIDTHS:
+        for match in pattern.finditer(fmt):
+            if any(group and int(group) > MAX_FORMAT_WIDTH for group in match.groups()):
+                raise SecurityError(f"format width {match.group()!r} is over {MAX_FORMAT_WIDTH:,}")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, also bounding what one expression can build: format widths, repetition, powers."""
+
+    intercepted_binops = frozenset({"%", "*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "%" and isinstance(left, str):
+            check_format(left)
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT_ITEMS:
+                    raise SecurityError(f"repetition builds more than {MAX_REPEAT_ITEMS:,} items")
+        elif operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError("exponent over 1,000")
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+
+        def bounded(*args, **kwargs):
+            check_format(value.__self__)
+            return wrapped(*args, **kwargs)
+
+        return bounded
+
+
+def _bounded_format(value, *args, **kwargs):
+    check_format(str(value))
+    return jinja2.filters.do_format(value, *args, **kwargs)
+
+
+def _bounded_center(value, width=80):
+    if int(width) > MAX_FORMAT_WIDTH:
+        raise SecurityError(f"center width over {MAX_FORMAT_WIDTH:,}")
+    return jinja2.filters.do_center(value, width)
+
+
 @lru_cache(maxsize=1)
 def environment() -> ImmutableSandboxedEnvironment:
     """Return the shared sandboxed environment (no autoescape: output is DOCX text, not HTML)."""
-    return ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(format=_bounded_format, center=_bounded_center)
+    return env
 
 
 def template_variables(source: str) -> set[str]:
@@ -81,7 +137,7 @@ def render_text(source: str, context: dict[str, Any], name: str, refs: dict[str,
     except (jinja2.TemplateError, TypeError) as exc:  # e.g. {% include %}: no loader, so templates cannot read files
         raise RenderError(f"{name}: template cannot be rendered: {exc}") from None
     except Exception as exc:  # range(10**9) (OverflowError), a macro calling itself (RecursionError), ...
-        message = " ".join(str(exc).split())[:200]
+        message = " ".join(str(exc).split())[:200] or "no message"  # MemoryError has none
         raise RenderError(f"{name}: template cannot be rendered ({type(exc).__name__}: {message})") from None
     return normalise(text)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from clausegen.audit import (CSV_COLUMNS, FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
+from clausegen.audit import (FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
                              audit_document, run_audit)
+from clausegen.reports.tables import CSV_COLUMNS, EVIDENCE_COLUMNS
 from clausegen.errors import ClausegenError
 from clausegen.model import SAFEGUARD_IDS, Finding, Review
 
@@ -48,7 +50,7 @@ def fake_engine(data: bytes, name: str, library, required=None) -> Review:
 
 # ---- the mixed folder, end to end through the CLI ----
 
-def test_mixed_folder_end_to_end(tmp_path, capsys):
+def test_mixed_folder_end_to_end(tmp_path, capsys, library):
     folder, expect = make_audit_folder(tmp_path / "in")
     out = tmp_path / "out"
     code = audit_cli(folder, "-o", out, "--max-bytes", 200_000)
@@ -69,8 +71,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     for row in rows:  # every row follows the review contract, plus path and hash
         assert [s["id"] for s in row["safeguards"]] == list(SAFEGUARD_IDS)
         assert {"document", "doc_type", "safeguards", "errors", "path", "sha256", "duplicates"} <= set(row)
-        for s in row["safeguards"]:
-            assert s["status"] in ("present", "partial", "missing")
+        for s in row["safeguards"]:  # "error" only, and always, in the rows of files that could not be reviewed
+            assert s["status"] in (("error",) if row["errors"] else ("present", "partial", "missing"))
             assert {"id", "status", "required", "score", "evidence", "missing_elements", "explanation"} <= set(s)
     for name in expect["good"]:
         assert by_doc[name]["errors"] == [], (name, by_doc[name]["errors"])
@@ -79,7 +81,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
         row = by_doc[name]
         assert len(row["errors"]) == 1 and "\n" not in row["errors"][0]
         assert re.search(reason, row["errors"][0], re.I), (name, row["errors"])
-        assert all(s["status"] == "missing" and s["evidence"] == [] for s in row["safeguards"])
+        assert all(s["status"] == "error" and s["evidence"] == [] for s in row["safeguards"])
+        assert all(s["explanation"] == f"not reviewed: {row['errors'][0]}" for s in row["safeguards"])
     strong = by_doc[expect["strong"]]
     assert sum(s["status"] == "present" for s in strong["safeguards"]) >= 8
     assert all(s["evidence"] for s in strong["safeguards"] if s["status"] != "missing")
@@ -103,6 +106,8 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
         assert line[col["doc_type"]] == row["doc_type"]
         assert line[col["error"]] == (row["errors"][0] if row["errors"] else "")
         assert int(line[col["missing"]]) == sum(s["status"] == "missing" for s in row["safeguards"])
+        if row["errors"]:  # counted apart: in none of the status counts
+            assert [line[col[c]] for c in ("present", "partial", "missing", "missing_required")] == ["0"] * 4
     errors_seen = [bool(line[col["error"]]) for line in body]
     assert errors_seen == sorted(errors_seen)  # all reviewed rows before all error rows
     reviewed = [int(line[col["missing"]]) for line in body if not line[col["error"]]]
@@ -112,10 +117,15 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     from openpyxl import load_workbook
 
     book = load_workbook(out / "summary.xlsx", read_only=True)
-    assert book.sheetnames == ["Contracts", "Safeguards", "Skipped", "About"]
+    assert book.sheetnames == ["Contracts", "Evidence", "Safeguards", "Skipped", "About"]
     sheet = [[("" if v is None else str(v)) for v in r] for r in book["Contracts"].iter_rows(values_only=True)]
-    assert sheet[0] == CSV_COLUMNS and len(sheet) == len(table)
+    assert sheet[0] == ["Document", "Type", *[library.safeguards[sid].title for sid in SAFEGUARD_IDS], "Present",
+                        "Partial", "Missing", "Missing where required", "Could not be reviewed because",
+                        "Required safeguards missing", "Path", "SHA-256", "Same content also at"]
+    assert len(sheet) == len(table)
     assert [r[:len(SAFEGUARD_IDS) + 2] for r in sheet[1:]] == [r[:len(SAFEGUARD_IDS) + 2] for r in body]
+    errors_in_sheet = sum(1 for r in sheet[1:] if r[2] == "error")
+    assert errors_in_sheet == len(expect["broken"]) == sum(1 for r in rows if r["errors"])
     totals = {r[0]: r for r in book["Safeguards"].iter_rows(min_row=2, values_only=True)}
     assert set(totals) == set(SAFEGUARD_IDS)
     for sid in SAFEGUARD_IDS:
@@ -125,8 +135,21 @@ def test_mixed_folder_end_to_end(tmp_path, capsys):
     assert {r[0] for r in book["Skipped"].iter_rows(min_row=2, values_only=True)} >= set(expect["skipped"])
     book.close()
 
-    # the summary lines the user sees
-    assert f"{len(rows)} documents from {expect['files']} files" in captured.out
+    # evidence.csv: one line per quote, one per safeguard without; the same statuses as the summary
+    with open(out / "evidence.csv", newline="", encoding="utf-8") as handle:
+        evidence = list(csv.DictReader(handle))
+    assert list(evidence[0]) == EVIDENCE_COLUMNS
+    quotes = [e for e in evidence if e["document"] == strong["document"] and e["quote"]]
+    assert [e["quote"] for e in quotes] == [" ".join(q["text"].split()) for s in strong["safeguards"]
+                                            for q in s["evidence"]]
+    assert [e["clause"] for e in quotes] == [q["section"] for s in strong["safeguards"] for q in s["evidence"]]
+    for name in expect["broken"]:
+        assert [e["status"] for e in evidence if e["document"] == name] == ["error"] * len(SAFEGUARD_IDS)
+
+    # the summary lines the user sees: the same numbers as the tables
+    errors = sum(1 for r in rows if r["errors"])
+    assert (f"{len(rows)} documents from {expect['files']} files: {len(rows) - errors} reviewed, {errors} could not "
+            f"be reviewed (errors)") in captured.out
     assert f"{len(expect['duplicates'])} duplicate path" in captured.out
     for name in OUTPUTS:
         assert (out / name).is_file()
@@ -173,7 +196,7 @@ def test_unit_of_work_is_a_pure_function(library):
     second = audit_document(bytes(data), "b/c.txt", library)
     assert {**first, "document": ""} == {**second, "document": ""}
     broken = audit_document(b"PK\x03\x04 not really a zip", "x.docx", library)
-    assert broken["errors"] and all(s["status"] == "missing" for s in broken["safeguards"])
+    assert broken["errors"] and all(s["status"] == "error" for s in broken["safeguards"])
     assert broken == error_review("x.docx", broken["errors"][0])
 
 
@@ -190,9 +213,16 @@ def test_fail_on_and_exit_codes(tmp_path, capsys):
     rows = read_jsonl(tmp_path / "o1" / "results.jsonl")
     weak_row = next(r for r in rows if r["document"] == "weak.txt")
     assert any(s["required"] and s["status"] == "missing" for s in weak_row["safeguards"])
-    # nothing required is missing without a profile that requires it: --fail-on passes
+    # nothing required is missing without a profile that requires it, but broken.docx could not be read: its
+    # required safeguards cannot be shown, so missing-required fails, and so does --fail-on error
     (folder / "weak.txt").unlink()
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "missing-required") == 1
+    assert "failed (--fail-on missing-required): 1 file could not be reviewed" in capsys.readouterr().err
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "error") == 1
+    (folder / "broken.docx").unlink()
+    (folder / "ok.txt").write_bytes((weak.parent / "strong_integrator_all_present.txt").read_bytes())
     assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "missing-required") == 0
+    assert audit_cli(folder, "-o", tmp_path / "o2", "--fail-on", "error") == 0
     capsys.readouterr()
     # usage and input errors: exit 2, one line, no traceback
     assert audit_cli(tmp_path / "nope", "-o", tmp_path / "o3") == 2
@@ -298,6 +328,78 @@ def test_damaged_cache_is_set_aside_and_concurrent_runs_refused(tmp_path, librar
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(ClausegenError, match="another audit"):
             run_audit(folder, out, library, jobs=1, progress=False)
+
+
+def _tear_pages(db: Path) -> None:
+    """Overwrite the middle of the file with junk page headers (a torn write): the file still opens."""
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:
+        for offset in range(2 * 4096, size - 4096, 4096):
+            handle.seek(offset)
+            handle.write(b"\x0d\xff\xff\xff" * 16)
+
+
+def _set_review(db: Path, value: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE reviews SET review=? WHERE rowid=(SELECT min(rowid) FROM reviews)", (value,))
+
+
+@pytest.mark.parametrize("damage, warning, reviewed", [
+    (_tear_pages, "unusable cache (", 3),
+    (lambda db: _set_review(db, "{not json"), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: _set_review(db, "[1, 2]"), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: _set_review(db, '{"safeguards": 3}'), "1 unreadable cache entry; reviewing those files again", 1),
+    (lambda db: os.truncate(db, db.stat().st_size // 3), "unusable cache (", 3),
+])
+def test_any_cache_damage_is_set_aside_and_rebuilt(tmp_path, library, capsys, damage, warning, reviewed):
+    folder = tmp_path / "in"
+    for i in range(3):
+        (folder / f"c{i}.txt").parent.mkdir(exist_ok=True)
+        (folder / f"c{i}.txt").write_text(f"contract {i}: export control and human rights terms apply.\n" * 200)
+    out = tmp_path / "out"
+    run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    first = read_jsonl(out / "results.jsonl")
+    with sqlite3.connect(out / "cache.sqlite") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    capsys.readouterr()
+    damage(out / "cache.sqlite")
+    summary = run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    err = capsys.readouterr().err
+    assert summary.reviewed == reviewed and summary.errors == 0
+    lines = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1 and warning in lines[0], err
+    assert read_jsonl(out / "results.jsonl") == first
+    # and the run after is clean: nothing set aside, nothing reviewed again
+    again = run_audit(folder, out, library, jobs=1, engine=TEST_ENGINE, progress=False)
+    assert again.reviewed == 0 and "warning" not in capsys.readouterr().err
+
+
+def test_a_previous_audits_output_folder_is_skipped_by_its_files(tmp_path, library):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The Customer shall comply with export control laws.\n")
+    run_audit(folder, tmp_path / "first", library, jobs=1, engine=TEST_ENGINE, progress=False)
+    shutil.copytree(tmp_path / "first", folder / "reports from march")  # any name: recognised by its files
+    (folder / "reports from march" / ".clausegen-audit.lock").unlink()  # results + cache are enough
+    (folder / "notes").mkdir()  # an ordinary folder with a results.jsonl of its own is still walked
+    (folder / "notes" / "results.jsonl").write_text("{}\n")
+    (folder / "notes" / "b.html").write_text("<p>The Customer shall respect human rights.</p>")
+    summary = run_audit(folder, tmp_path / "second", library, jobs=1, engine=TEST_ENGINE, progress=False)
+    assert {r["document"] for r in read_jsonl(tmp_path / "second" / "results.jsonl")} == {"a.txt", "notes/b.html"}
+    assert [(s.rel, s.reason) for s in summary.skipped if "march" in s.rel] == \
+        [("reports from march/", "the audit's output folder")]
+
+
+def test_error_rows_name_the_file_on_one_line(tmp_path, library):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty\nerror: all fine.txt").write_text("")
+    (folder / "bad\nname.docx").write_bytes(b"PK\x03\x04junk")
+    run_audit(folder, tmp_path / "out", library, jobs=1, progress=False)
+    rows = {r["document"]: r for r in read_jsonl(tmp_path / "out" / "results.jsonl")}
+    assert rows["empty\nerror: all fine.txt"]["errors"] == ["empty\\nerror: all fine.txt: empty file (0 bytes)"]
+    bad = rows["bad\nname.docx"]["errors"][0]
+    assert bad.startswith("bad\\nname.docx: ") and "\n" not in bad
 
 
 # ---- kill -9, SIGINT and resume (the CLI as a real process) ----

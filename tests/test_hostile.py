@@ -833,7 +833,7 @@ def test_audit_writes_only_inside_outdir_whatever_the_file_names(tmp_path):
     assert [p for p in new if p != outdir and outdir not in p.parents] == []
     assert not (tmp_path / "x.docx").exists() and not (root / "x.docx").exists()
     allowed = {"cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm", ".clausegen-audit.lock", "results.jsonl",
-               "summary.csv", "summary.xlsx", "dashboard.html", "skipped.csv"}
+               "summary.csv", "evidence.csv", "summary.xlsx", "dashboard.html", "skipped.csv"}
     assert {p.name for p in outdir.iterdir()} <= allowed
     rows = read_jsonl(outdir / "results.jsonl")
     documents = {r["document"] for r in rows} | {d for r in rows for d in r["duplicates"]}

@@ -126,3 +126,75 @@ def test_countries_are_dated_and_sourced(library):
     for code, entry in countries["entries"].items():
         assert entry["reviewed"] and entry["basis"], code
     assert {"ear_e1", "ear_e2", "ear_d5"} <= set(countries["screens"])
+
+
+# ---- the library's YAML has the bounds of a profile; review and audit render no templates ----
+
+LAUGHS = "a: &a [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for c, p in zip("bcdefgh", "abcdefg"))
+
+
+@pytest.fixture
+def library_copy(tmp_path):
+    import shutil
+
+    from conftest import REPO
+
+    target = tmp_path / "library"
+    shutil.copytree(REPO / "clause_library", target)
+    return target
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("clauses/end_use_standard/sample.yaml", LAUGHS + "variables: *h\n", "expands to more than 100,000 values"),
+    ("library.yaml", LAUGHS + "version: *h\n", "expands to more than 100,000 values"),
+    ("clauses/end_use_standard/clause.yaml", "x: " + "[" * 150 + "]" * 150 + "\n", "nested more than 100 levels"),
+    ("red_flags.yaml", "# padding\n" * 120_000, "file is larger than 1000 kB"),
+])
+def test_library_yaml_is_bounded_like_a_profile(library_copy, name, content, message):
+    import time
+
+    (library_copy / name).write_text(content, encoding="utf-8")
+    started = time.monotonic()
+    problems = validate_library(library_copy)
+    assert time.monotonic() - started < 30  # an unbounded walk of the alias bomb runs for hours
+    assert f"{name}: {message}" in "\n".join(problems), problems
+
+
+@pytest.mark.parametrize("source", ["{{ '%0999999999d' % 1 }}", "{{ '{:0999999999d}'.format(1) }}",
+                                    "{{ '%0999999999d'|format(1) }}", "{{ 'x' * 1000000000 }}", "{{ 9 ** 99999999 }}",
+                                    "{{ 'x'|center(999999999) }}"])
+def test_a_template_cannot_build_a_huge_string(source):
+    import time
+
+    from clausegen.errors import RenderError
+    from clausegen.render import render_text
+
+    started = time.monotonic()
+    with pytest.raises(RenderError, match=r"^c: refused by the template sandbox: \S"):
+        render_text(source, {}, "c")
+    assert time.monotonic() - started < 5
+
+
+def test_bounded_templates_still_format():
+    from clausegen.render import render_text
+
+    assert render_text("{{ '%05d' % 3 }} {{ 'a' * 3 }} {{ '{:>4}'.format('b') }} {{ 2 ** 10 }}", {}, "c") == \
+        "00003 aaa    b 1024"
+
+
+def test_review_and_audit_render_no_templates(library_copy, tmp_path):
+    """A clause template that cannot render stops drafting (library validate, generate), never reviewing."""
+    from clausegen.audit import LibraryRef
+    from clausegen.review import review_file
+
+    from conftest import REPO
+
+    text = library_copy / "clauses" / "end_use_standard" / "text.j2"
+    text.write_text("{{ '%0999999999d' % 1 }}\n" + text.read_text(encoding="utf-8"), encoding="utf-8")
+    assert any("end_use_standard" in p for p in validate_library(library_copy))
+    with pytest.raises(LibraryError):
+        load_library(library_copy)
+    library = LibraryRef(library_copy).load()  # what the audit loads
+    review = review_file(REPO / "contract_samples" / "contracts" / "reseller_with_flowdown.txt", library)
+    assert len(review.findings) == len(SAFEGUARD_IDS) and not review.errors

@@ -11,8 +11,8 @@ import sys
 
 from clausegen.model import Review
 
-STATUS_STYLE = {"present": "green", "partial": "yellow", "missing": "red"}
-STATUS_COLOUR = {"present": "#1e7b34", "partial": "#b7791f", "missing": "#c53030"}
+STATUS_STYLE = {"present": "green", "partial": "yellow", "missing": "red", "error": "magenta"}
+STATUS_COLOUR = {"present": "#1e7b34", "partial": "#8a5a00", "missing": "#c53030", "error": "#4a5568"}
 QUOTE_CHARS = 160
 
 
@@ -36,6 +36,18 @@ def short(quote: str, limit: int = QUOTE_CHARS) -> str:
 def md_cell(value: str) -> str:
     """Return text safe inside a Markdown table cell (no pipes, no line breaks)."""
     return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def cite(evidence) -> str:
+    """Return where a quote is, in words: its clause and, for PDF and scanned sources, its page."""
+    place = f"clause {evidence.section}" if evidence.section else "no clause number"
+    page = getattr(evidence, "page", None)  # the evidence-page convention: PDF and OCR'd sources only
+    return f"{place}, page {page}" if page else place
+
+
+def warnings_of(review: Review) -> list[str]:
+    """Return the review's warnings about what was read (OCR, unreliable pages), if the reviewer gave any."""
+    return list(getattr(review, "warnings", None) or [])
 
 
 def missing_required(review: Review) -> list[str]:
@@ -74,6 +86,8 @@ def text(review: Review) -> str:
     console.print(table)
     gaps = missing_required(review)
     console.print(f"Missing required safeguards: {', '.join(gaps) if gaps else 'none'}")
+    for warning in warnings_of(review):
+        console.print(f"warning: {warning}")
     for error in review.errors:
         console.print(f"error: {error}")
     return buffer.getvalue()
@@ -93,7 +107,9 @@ def markdown(review: Review) -> str:
         if f.missing_elements:
             out += ["", "Missing elements: " + ", ".join(f.missing_elements)]
         for e in f.evidence:
-            out += ["", f"> {short(e.text, 600)}", f"> ({e.section or 'no section'}; characters {e.start}-{e.end})"]
+            out += ["", f"> {short(e.text, 600)}", f"> ({cite(e)})"]
+    if warnings_of(review):
+        out += ["", "## Warnings", ""] + [f"- {w}" for w in warnings_of(review)]
     if review.errors:
         out += ["", "## Errors", ""] + [f"- {e}" for e in review.errors]
     return "\n".join(out) + "\n"
@@ -104,8 +120,8 @@ def html_page(review: Review) -> str:
     e = html.escape
     rows = []
     for f in review.findings:
-        quotes = "".join(f"<blockquote>{e(short(ev.text, 600))}<cite>{e(ev.section or 'no section')}, "
-                         f"characters {ev.start}-{ev.end}</cite></blockquote>" for ev in f.evidence)
+        quotes = "".join(f"<blockquote>{e(short(ev.text, 600))}<cite>{e(cite(ev))}</cite></blockquote>"
+                         for ev in f.evidence)
         missing = f"<p class=missing>Missing elements: {e(', '.join(f.missing_elements))}</p>" if f.missing_elements else ""
         rows.append(
             f"<tr><td><code>{e(f.safeguard)}</code></td><td>{'yes' if f.required else ''}</td>"
@@ -114,6 +130,7 @@ def html_page(review: Review) -> str:
         )
     gaps = missing_required(review)
     errors = "".join(f"<li>{e(err)}</li>" for err in review.errors)
+    warnings = "".join(f"<li>{e(w)}</li>" for w in warnings_of(review))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Review: {e(review.document)}</title>
 <style>
@@ -128,6 +145,7 @@ cite{{display:block;color:#718096;font-size:12px}} .missing{{color:#c53030}}
 Missing required safeguards: <strong>{e(', '.join(gaps)) if gaps else 'none'}</strong>.</p>
 <table><thead><tr><th>safeguard</th><th>required</th><th>status</th><th>score</th><th>explanation and evidence</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
+{f'<h2>Warnings</h2><ul>{warnings}</ul>' if warnings else ''}
 {f'<h2>Errors</h2><ul>{errors}</ul>' if errors else ''}
 </body></html>
 """

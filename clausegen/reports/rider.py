@@ -13,6 +13,13 @@ from clausegen.model import Clause, Library, Review
 
 PRONOUNS = {"we", "us", "our", "you", "your", "i", "me", "they", "them", "it"}
 PLACEHOLDER_NAMES = {"supplier": "[name of the supplier]", "recipient": "[name of the recipient]"}
+PLACEHOLDER_PURPOSE = "[the authorised purpose agreed for the Product]"
+# Role nouns a contract defines its parties by. The clauses say "the {{ supplier_term }}", so only such a noun can
+# be the rider's term; a name the contract uses instead ("Juniper") names the party, and the rider keeps its role.
+ROLE_WORDS = {"licensor", "licensee", "supplier", "vendor", "provider", "seller", "manufacturer", "customer",
+              "client", "company", "contractor", "purchaser", "buyer", "partner", "reseller", "distributor",
+              "integrator", "recipient", "subscriber", "user", "end user", "institution", "agency", "service provider",
+              "data provider", "data recipient", "researcher", "consultant", "member"}
 
 
 def gaps(review: Review) -> list[Any]:
@@ -43,20 +50,25 @@ def rider_selection(review: Review, library: Library) -> list[tuple[Clause, list
     return sorted(chosen.values(), key=lambda item: (item[0].order, item[0].id))
 
 
-def role_term(value: Any, default: str) -> str:
-    """Return a usable defined role term ("the Customer" -> "Customer"); pronouns and blanks give the default."""
+def bare_term(value: Any) -> str:
+    """Return a defined term without its article ("the Customer" -> "Customer"); "" for a pronoun or a blank."""
     term = re.sub(r"^(the|a|an)\s+", "", str(value or "").strip(), flags=re.IGNORECASE)
-    if not term or term.lower() in PRONOUNS or not term[0].isupper():
-        return default
-    return term
+    return "" if not term or term.lower() in PRONOUNS or not term[0].isupper() else term
 
 
-def party_name(value: Any, term: str, role: str) -> str:
-    """Return the legal name, unless the review only found the role term (or a pronoun) for it."""
-    name = str(value or "").strip()
-    if not name or name.lower() in PRONOUNS or role_term(name, "") == term:
-        return PLACEHOLDER_NAMES[role]
-    return name
+def role_term(value: Any, default: str) -> str:
+    """Return the contract's defined role term when it is a role noun ("Licensee"), else the rider's default."""
+    term = bare_term(value)
+    return term if term.lower() in ROLE_WORDS else default
+
+
+def party_name(value: Any, term_value: Any, role: str) -> str:
+    """Return what the contract calls the party: its name, or the name it is defined by ("Juniper"); the one
+    bracketed placeholder of that role when the review found only a role noun or a pronoun."""
+    for candidate in (str(value or "").strip(), bare_term(term_value)):
+        if candidate and candidate.lower() not in PRONOUNS and bare_term(candidate).lower() not in ROLE_WORDS:
+            return candidate
+    return PLACEHOLDER_NAMES[role]
 
 
 def rider_context(parties: dict[str, Any], template) -> dict[str, Any]:
@@ -66,8 +78,8 @@ def rider_context(parties: dict[str, Any], template) -> dict[str, Any]:
     if supplier_term == recipient_term:
         supplier_term, recipient_term = template.roles["supplier"], template.roles["recipient"]
     context = {
-        "supplier": party_name(parties.get("supplier"), supplier_term, "supplier"),
-        "recipient": party_name(parties.get("recipient"), recipient_term, "recipient"),
+        "supplier": party_name(parties.get("supplier"), parties.get("supplier_term"), "supplier"),
+        "recipient": party_name(parties.get("recipient"), parties.get("recipient_term"), "recipient"),
         "supplier_term": supplier_term,
         "recipient_term": recipient_term,
         "product": template.product,
@@ -89,18 +101,22 @@ def rider_context(parties: dict[str, Any], template) -> dict[str, Any]:
 
 
 def write_rider(review: Review, library: Library, out_path: str | Path,
-                parties: dict[str, Any] | None = None) -> gen.GeneratedDocument:
+                parties: dict[str, Any] | None = None, profile=None) -> gen.GeneratedDocument:
     """Write a rider that adds the missing and partial required safeguards of `review` (standard variants).
 
     `parties` ({"supplier", "recipient", "supplier_term", "recipient_term"}, optionally "agreement_title",
     "agreement_date", "product_name", "country") defaults to review.parties; what is unknown becomes a
-    placeholder or the rider's default roles (Supplier / Customer).
+    placeholder or the rider's default roles (Supplier / Customer). The Authorised Purpose and the profile's
+    variables come from `profile` (a loaded Profile); without one the purpose is a bracketed placeholder, never
+    a clause's sample default.
     """
     out_path = gen.check_output(out_path)
     template = load_document_templates(library, check_render=False)["rider"]
     context = rider_context(dict(parties if parties is not None else review.parties or {}), template)
     selection = rider_selection(review, library)
-    draft = gen.build_contract(template, selection, context, {})
+    overrides = gen.profile_overrides(profile) if profile is not None else {}
+    overrides.setdefault("authorized_purpose", PLACEHOLDER_PURPOSE)
+    draft = gen.build_contract(template, selection, context, overrides)
     properties = gen.document_properties(draft.contract, context, "rider", draft.clauses, library,
                                          Path(review.document).name)
     properties["author"] = "clausegen review"
