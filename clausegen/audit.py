@@ -45,10 +45,11 @@ OUTPUTS = ("results.jsonl", "summary.csv", "evidence.csv", "summary.xlsx", "dash
 SCHEMA_VERSION = "1"
 WARMUP_TEXT = b"This Agreement is made between the Supplier and the Customer. The Customer shall comply with law."
 _WARM_ENV = "CLAUSEGEN_AUDIT_FORKSERVER_WARM"
-# Modules whose code does not change a review; every other clausegen/*.py and clausegen/ingest/*.py is part of the
-# tool key.
+# Modules whose code does not change a review; every other clausegen/*.py, and every module of the packages in
+# REVIEW_PACKAGES, is part of the tool key.
 NOT_REVIEW_CODE = {"audit.py", "cli.py", "demo.py", "__main__.py", "generate.py", "docx_writer.py", "profile.py",
-                   "risk.py", "render.py"}
+                   "risk.py", "render.py", "gate.py", "check.py", "memo.py"}
+REVIEW_PACKAGES = ("ingest", "detect")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -305,8 +306,9 @@ def tool_key(engine: str | None = None) -> str:
     """Return clausegen.__version__ plus a digest of the review code (so a changed reviewer never reuses old results)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), *package.glob("ingest/*.py")]):
-        if path.name not in NOT_REVIEW_CODE or path.parent.name == "ingest":
+    review_modules = [*package.glob("*.py")] + [p for name in REVIEW_PACKAGES for p in package.glob(f"{name}/*.py")]
+    for path in sorted(review_modules):
+        if path.name not in NOT_REVIEW_CODE or path.parent != package:
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
     key = f"{__version__}+{digest.hexdigest()[:12]}"

@@ -14,7 +14,7 @@ from clausegen.reports.annotated_docx import annotate_docx
 from clausegen.reports.review_formats import render_review
 from clausegen.review import review_file
 
-from clausegen.model import SAFEGUARD_IDS
+from clausegen.model import SAFEGUARD_IDS, Evidence
 
 from conftest import REPO
 
@@ -84,18 +84,28 @@ def test_annotated_docx_one_comment_per_finding_on_its_quote(weak_review, librar
     for text in comments.values():  # in words: no safeguard or element ids
         assert not any(re.search(rf"\b{re.escape(i)}\b", text) for i in ids), text
     ranges = comment_ranges(out)
-    paragraph_texts = [" ".join(p.text.split()) for p in document.paragraphs]
     for finding in found:
         cid = next(c for c, text in comments.items() if text.startswith(titles[finding.safeguard] + ":"))
         anchored = " ".join(ranges[cid].split())
         quote = " ".join(finding.evidence[0].text.split())
         assert anchored and anchored in quote, (finding.safeguard, anchored, quote)  # the quote, not more
         assert len(anchored) >= min(len(quote), 40) // 2
-    # at least one comment is narrower than its paragraph: anchored on the sentence, not the paragraph
-    assert any(" ".join(ranges[c].split()) not in paragraph_texts for c in comments if c != min(comments))
     # the text is untouched by splitting runs
     assert [p.text for p in docx.Document(str(CONTRACTS / "misleading_headings.docx")).paragraphs] == \
         [p.text for p in document.paragraphs]
+
+
+def test_annotated_docx_anchors_a_one_sentence_quote_on_that_sentence(weak_review, library, tmp_path):
+    sentence = "The Software stops processing camera streams when its Licence Key expires."
+    paragraph = next(p.text for p in docx.Document(str(CONTRACTS / "misleading_headings.docx")).paragraphs
+                     if sentence in p.text)
+    assert paragraph != sentence  # the quote is one sentence of a longer paragraph
+    review = copy.deepcopy(weak_review)
+    finding = next(f for f in review.findings if f.status != "missing" and f.evidence)
+    finding.evidence = [Evidence(sentence, 0, len(sentence), "")]
+    out = annotate_docx(CONTRACTS / "misleading_headings.docx", review, tmp_path / "annotated.docx", library)
+    anchored = [" ".join(text.split()) for text in comment_ranges(out).values()]
+    assert sentence in anchored
 
 
 def test_annotating_a_strict_ooxml_docx_is_a_clear_error(reseller_review, tmp_path):
