@@ -162,6 +162,8 @@ def load_safeguards(root: Path, problems: Problems) -> dict[str, Safeguard]:
         elements = []
         for j, el in enumerate(item.get("elements") or []):
             el = expect_mapping(el, path, f"{sid}.elements[{j}]", problems)
+            # an unquoted comma in a YAML flow mapping makes a stray key of the rest of the description
+            check_keys(el, {"id", "description", "core"}, set(), path, f"{sid}.elements[{j}].", problems)
             if not el.get("id") or not el.get("description"):
                 problems.add(path, f"{sid}.elements[{j}]", "an element needs an id and a description")
                 continue

@@ -198,3 +198,14 @@ def test_review_and_audit_render_no_templates(library_copy, tmp_path):
     library = LibraryRef(library_copy).load()  # what the audit loads
     review = review_file(REPO / "contract_samples" / "contracts" / "reseller_with_flowdown.txt", library)
     assert len(review.findings) == len(SAFEGUARD_IDS) and not review.errors
+
+
+def test_an_unquoted_comma_in_an_element_description_is_reported(library_copy):
+    path = library_copy / "safeguards.yaml"
+    text = path.read_text(encoding="utf-8")
+    quoted = 'description: "use tied to legitimate, lawful (law-enforcement) purposes"'
+    assert quoted in text
+    path.write_text(text.replace(quoted, quoted.replace('"', "")), encoding="utf-8")
+    problems = validate_library(library_copy)
+    assert "safeguards.yaml -> end_use.elements[2].lawful (law-enforcement) purposes: unknown field" in \
+        "\n".join(problems), problems
