@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("names", nargs="*", help=f"samples in contract_samples/contracts (default: {' '.join(SAMPLES)})")
     parser.add_argument("--damage", action="append", choices=sorted(DAMAGES), help="default: all")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     for name in args.names or SAMPLES:
         text = (CONTRACTS / f"{name}.txt").read_text(encoding="utf-8")
