@@ -221,7 +221,7 @@ def test_readme_tour_runs_as_pasted(tmp_path):
     done = subprocess.run(["bash", "-e", "-c", script], cwd=REPO, capture_output=True, text=True, env=env,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    for name in ("reseller.docx", "memo.docx", "commented.docx", "rider.docx", "audit/dashboard.html",
+    for name in ("reseller.docx", "downstream.docx", "memo.docx", "commented.docx", "rider.docx", "audit/dashboard.html",
                  "audit/summary.xlsx", "audit/evidence.csv"):
         assert (tmp_path / "tour" / name).is_file(), name
     assert "end_use_standard" in done.stdout and "ok:" in done.stdout
