@@ -259,7 +259,7 @@ def generate(profile, kind, output, memo, downstream, override_stop, template, f
         click.echo(f"warning: drafted under --override-stop; {assessment.export_screen.message}", err=True)
 
 
-@cli.command(short_help="Check a generated DOCX, or the drafts of a PROFILE, for drafting errors.")
+@cli.command(short_help="Check a generated DOCX, or a PROFILE's drafts, for errors.")
 @click.argument("file", type=click.Path())
 @library_option
 def check(file, library_path, countries):
