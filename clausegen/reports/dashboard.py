@@ -17,13 +17,13 @@ import html
 import json
 import os
 import re
-from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from clausegen.model import SAFEGUARD_IDS
+from clausegen.reports.tables import is_error, totals
 
 SHORT = {
     "end_use": "End use",
@@ -119,11 +119,6 @@ class _Strings:
         return self.index[text]
 
 
-def is_error(review: dict[str, Any]) -> bool:
-    """Return whether a review JSON object is an error row (the file could not be read or reviewed)."""
-    return bool(review.get("errors"))
-
-
 def cell_status(review: dict[str, Any], safeguard: dict[str, Any]) -> str:
     """Return the status a table shows for one safeguard: "error" throughout an error row."""
     return "error" if is_error(review) else safeguard.get("status", "missing")
@@ -149,20 +144,6 @@ def _compact(row: dict[str, Any], strings: _Strings, start: int) -> list[Any]:
             _file_uri(row.get("path", "")), row.get("sha256") or "", row.get("duplicates", []),
             list(review.get("errors") or []), list(review.get("warnings") or []), review.get("ocr") or None, start,
             safeguards]
-
-
-def status_totals(rows: list[dict[str, Any]]) -> dict[str, Counter]:
-    """Return per safeguard the present/partial/missing (and required_missing) counts over reviewed rows only."""
-    totals = {sid: Counter() for sid in SAFEGUARD_IDS}
-    for r in rows:
-        if is_error(r["review"]):
-            continue
-        for s in r["review"].get("safeguards") or []:
-            if s["id"] in totals:
-                totals[s["id"]][s["status"]] += 1
-                if s.get("required") and s["status"] == "missing":
-                    totals[s["id"]]["required_missing"] += 1
-    return totals
 
 
 def _cards(w, rows, reviewed, errors, skipped, meta):
@@ -324,7 +305,7 @@ def render_dashboard(rows: list[dict[str, Any]], skipped: list[Any], info: dict[
       "documents.</caption>")
     w("<colgroup><col class='w-doc'><col class='w-type'><col class='w-gaps'>" + "<col class='w-sg'>" * 10
       + "</colgroup>")
-    _header(w, titles, descriptions, status_totals(rows), reviewed, errors)
+    _header(w, titles, descriptions, totals(rows), reviewed, errors)
     w("<tbody>")
     for index, row in enumerate(rows):
         w(_row(index, row, starts.get(row["review"].get("document", ""), 0)))
