@@ -1091,7 +1091,8 @@ def test_long_pdf_is_read_by_pdfium_with_pdfminers_lines():
     data = long_pdf(pdfium.FAST_PAGES + 1)
     fast, fast_shares = pdfium.pdfium_page_lines(data, "long.pdf", Limits())
     slow, slow_shares = pdf_module._pdf_page_lines(data, "long.pdf", Limits())
-    assert [[(t, p) for t, _, p in page] for page in fast] == [[(t, p) for t, _, p in page] for page in slow]
+    assert [[(line.text, line.para) for line in page] for page in fast] == \
+        [[(line.text, line.para) for line in page] for page in slow]
     assert fast_shares == slow_shares == [0.0] * len(slow)
     document = ingest_bytes(data, "long.pdf")
     assert document.sections[-1].page == pdfium.FAST_PAGES + 1

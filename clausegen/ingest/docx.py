@@ -11,7 +11,8 @@ from clausegen.model import Section
 from clausegen.ingest.docx_layout import box_pages, text_boxes
 from clausegen.ingest.html import _ingest_html
 from clausegen.ingest.limits import Limits
-from clausegen.ingest.pdf import _drop_running_lines, _join_pdf_lines
+from clausegen.ingest.pdf import _join_pdf_lines
+from clausegen.ingest.pagelines import body_lines
 from clausegen.ingest.rtf import _ingest_rtf, is_rtf
 from clausegen.ingest.structure import _annotate, _group_lines, _heading_text, _is_caps
 from clausegen.ingest.ooxml import _docx_parts, _open_zip, _parse_xml, _read_part
@@ -104,7 +105,7 @@ class _DocxReader:
         w = self.w
         pages = box_pages(text_boxes(p, w), lambda box: [t for t in (self.paragraph_text(q)[0] for q in
                                                                     box.iter(w.p)) if t])
-        lines = _drop_running_lines(pages) if pages else []  # page numbers of a LibreOffice-from-PDF layout
+        lines = body_lines(pages) if pages else []  # page numbers of a LibreOffice-from-PDF layout
         if not lines:
             return
         vocabulary = set(re.findall(r"\w[\w-]*", " ".join(line.text for line in lines).lower()))

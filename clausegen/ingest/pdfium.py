@@ -13,6 +13,7 @@ import time
 
 from clausegen.errors import UnsafeFileError
 from clausegen.ingest.limits import Limits
+from clausegen.ingest.pagelines import PageLine, attach_labels, is_bare_label
 
 FAST_PAGES = 200  # PDFs with more pages than this are read by PDFium
 
@@ -31,15 +32,15 @@ def page_count(data: bytes) -> int:
         pdf.close()
 
 
-def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[tuple[str, float, bool]]], list[float]]:
-    """Return, per page, its text lines in reading order as (text, top y, starts a paragraph), and the share of each
-    page that images cover; refuse PDFs over the page and time limits."""
+def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[PageLine]], list[float]]:
+    """Return, per page, its text lines in reading order, and the share of each page that images cover; refuse PDFs
+    over the page and time limits."""
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
     pdf = pypdfium2.PdfDocument(data)
     deadline = time.monotonic() + limits.max_pdf_seconds
-    pages, shares = [], []
+    page_rows, shares = [], []
     try:
         if len(pdf) > limits.max_pdf_pages:
             raise UnsafeFileError(f"{name}: too many pages ({len(pdf)} > {limits.max_pdf_pages} limit)")
@@ -53,10 +54,11 @@ def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list
                 segments = []
                 for k in range(textpage.count_rects()):
                     left, bottom, right, top = textpage.get_rect(k)
-                    text = " ".join(textpage.get_text_bounded(left, bottom, right, top).split())
+                    # PDFium marks a hyphen that ends a line as \x02; pdfminer reads it as "-".
+                    text = " ".join(textpage.get_text_bounded(left, bottom, right, top).replace("\x02", "-").split())
                     if text:
-                        segments.append((text, left, bottom, top))
-                pages.append(_lines(segments))
+                        segments.append((text, left, *_font_box(textpage, left, bottom, top), right))
+                page_rows.append(_rows(segments))
                 width, height = page.get_size()
                 covered = 0.0
                 for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
@@ -68,28 +70,51 @@ def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list
                 page.close()
     finally:
         pdf.close()
-    return pages, shares
+    # The line spacing of the whole document: a page of single-line paragraphs (a signature block) has no line
+    # step of its own.
+    steps = [a[0] - b[0] for rows in page_rows for a, b in zip(rows, rows[1:]) if a[0] > b[0]]
+    usual = line_step(steps, [row[0] - row[1] for rows in page_rows for row in rows])
+    return [_lines(rows, usual) for rows in page_rows], shares
 
 
-def _lines(segments: list[tuple[str, float, float, float]]) -> list[tuple[str, float, bool]]:
-    """Return a page's segments (text, left, bottom, top) joined into lines, with paragraph starts."""
-    rows: list[list] = []  # [top, bottom, [(left, text)]]
-    for text, left, bottom, top in segments:
+def _font_box(textpage, left: float, bottom: float, top: float) -> tuple[float, float]:
+    """Return (bottom, top) of a segment's first character as its font sets it (ascent to descent), as pdfminer
+    measures lines; a segment's own rectangle hugs its glyphs (a row of underscores sits low)."""
+    index = textpage.get_index(left + 0.5, (top + bottom) / 2, 1.0, 1.0)
+    if index is None or index < 0:
+        return bottom, top
+    _, low, _, high = textpage.get_charbox(index, loose=True)
+    return (low, high) if high > low else (bottom, top)
+
+
+def _rows(segments: list[tuple[str, float, float, float, float]]) -> list[list]:
+    """Return a page's segments (text, left, bottom, top, right) joined into rows: [top, bottom, [(left, right,
+    text)]], segments that follow each other at the same height in one row."""
+    rows: list[list] = []
+    for text, left, bottom, top, right in segments:
         row = rows[-1] if rows else None
         if row and abs((top + bottom) / 2 - (row[0] + row[1]) / 2) <= 0.5 * max(min(top - bottom, row[0] - row[1]), 1):
-            row[2].append((left, text))
+            row[2].append((left, right, text))
         else:
-            rows.append([top, bottom, [(left, text)]])
-    steps = [a[0] - b[0] for a, b in zip(rows, rows[1:]) if a[0] > b[0]]
-    usual = line_step(steps, [row[0] - row[1] for row in rows])
+            rows.append([top, bottom, [(left, right, text)]])
+    return rows
+
+
+def _lines(rows: list[list], usual: float) -> list[PageLine]:
+    """Return a page's rows as lines, a new paragraph where the gap to the row above is clearly wider than the usual
+    line spacing (or, for large type, than the row's height); list labels set apart from their text are joined to
+    it, as pdfminer's lines are (see attach_labels)."""
     lines = []
     previous = None
     for top, bottom, pieces in rows:
         para = previous is None or not 0 < previous[0] - top <= 1.45 * max(usual, previous[0] - previous[1])
         previous = (top, bottom)
-        lines.append((" ".join(text for _, text in sorted(pieces)), top, para))
-    return lines
-
+        pieces.sort()
+        # A label set apart from its text (a hanging indent) starts a paragraph: pdfminer boxes the two apart.
+        para = para or (len(pieces) > 1 and is_bare_label(pieces[0][2]))
+        lines.append([" ".join(text for _, _, text in pieces), top, para, pieces[0][0], bottom,
+                      max(right for _, right, _ in pieces)])
+    return attach_labels(lines)  # labels drawn apart from their row's text (after all of it, say)
 
 
 def line_step(steps: list[float], heights: list[float]) -> float:
