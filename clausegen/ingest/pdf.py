@@ -179,7 +179,8 @@ def _image_share(layout) -> float:
 
 
 def _collect_pdf_lines(container, page_box, lines: list) -> None:
-    """Append the visible text lines of a layout container as (text, top y, starts a text box), in layout order."""
+    """Append the visible text lines of a layout container as [text, top y, starts a text box, left, bottom, right,
+    the box's lines], in layout order."""
     from pdfminer.layout import LTFigure, LTTextBox, LTTextLine
 
     x0, y0, x1, y1 = page_box
@@ -188,7 +189,7 @@ def _collect_pdf_lines(container, page_box, lines: list) -> None:
             _collect_pdf_lines(item, page_box, lines)
             continue
         members = item if isinstance(item, LTTextBox) else [item] if isinstance(item, LTTextLine) else []
-        first = True
+        box: list[str] = []
         for line in members:
             if not isinstance(line, LTTextLine):
                 continue
@@ -197,28 +198,27 @@ def _collect_pdf_lines(container, page_box, lines: list) -> None:
                 continue
             text = _clean_pdf_line(line.get_text())
             if text:
-                lines.append([text, line.y1, first, line.x0, line.y0, line.x1])
-                first = False
+                lines.append([text, line.y1, not box, line.x0, line.y0, line.x1, box])
+                box.append(text)
 
 
 def _join_pieces(lines: list[list]) -> list[list]:
-    """Return a page's lines ([text, top, starts a box, left, bottom, right]) with the pieces of one line joined:
-    pdfminer cuts a justified line at its wide word gaps and may box a piece apart, out of reading order. Pieces
-    on one baseline less than 1.5 line heights apart are one line (a column gutter is wider); bare list labels are
-    left to attach_labels."""
+    """Return a page's lines ([text, top, starts a box, left, bottom, right, the box's lines]) as [text, top, starts a
+    box, left, bottom, right], the pieces of one line joined: pdfminer cuts a justified line at its wide word gaps,
+    and may box a piece apart, out of reading order. Pieces on one baseline less than 1.5 line heights apart are
+    one line when they share a box or one of them is a box of its own (a table's cells of several lines are not);
+    bare list labels are left to attach_labels."""
     out: list[list] = []
-    bands: dict[int, list[list]] = {}  # the lines of `out` by baseline, in 3-point bands, to find pieces quickly
+    gone: set[int] = set()  # ids of lines joined into another
+    bands: dict[int, list[list]] = {}  # kept lines by baseline, in 3-point bands, to find pieces quickly
 
     def mate_of(line: list) -> list | None:
         band = int(line[4] // 3)
         return next((other for k in (band - 1, band, band + 1) for other in bands.get(k, ())
-                     if other is not line and _same_line(line, other)), None)
+                     if other is not line and id(other) not in gone and _same_line(line, other)), None)
 
     for piece in lines:
-        if is_bare_label(piece[0]):
-            out.append(piece)
-            continue
-        target = mate_of(piece)
+        target = None if is_bare_label(piece[0]) else mate_of(piece)
         if target is None:
             out.append(piece)
             bands.setdefault(int(piece[4] // 3), []).append(piece)
@@ -226,22 +226,23 @@ def _join_pieces(lines: list[list]) -> list[list]:
         _merge_piece(target, piece)  # the piece read first keeps its place
         while (other := mate_of(target)) is not None:  # the joined line may now reach a piece read earlier
             _merge_piece(target, other)
-            out.remove(other)
-            bands[int(other[4] // 3)].remove(other)
-    return out
+            gone.add(id(other))
+    return [line[:6] for line in out if id(line) not in gone]
+
+
+def _same_line(a: list, b: list) -> bool:
+    """Return True when two line pieces share a baseline and stand close enough to be one line."""
+    if is_bare_label(b[0]) or not (a[6] is b[6] or len(a[6]) == 1 or len(b[6]) == 1):
+        return False
+    height = max(min(a[1] - a[4], b[1] - b[4]), 1.0)
+    gap = max(a[3] - b[5], b[3] - a[5])
+    return abs(a[4] - b[4]) <= 0.25 * height and -1 <= gap <= 1.5 * height
 
 
 def _merge_piece(line: list, piece: list) -> None:
     """Join `piece` into `line`, in left-to-right order."""
     line[0] = f"{piece[0]} {line[0]}" if piece[3] < line[3] else f"{line[0]} {piece[0]}"
     line[3], line[5] = min(line[3], piece[3]), max(line[5], piece[5])
-
-
-def _same_line(a: list, b: list) -> bool:
-    """Return True when two line pieces share a baseline and stand close enough to be one line."""
-    height = max(min(a[1] - a[4], b[1] - b[4]), 1.0)
-    gap = max(a[3] - b[5], b[3] - a[5])
-    return abs(a[4] - b[4]) <= 0.25 * height and -1 <= gap <= 1.5 * height and not is_bare_label(b[0])
 
 
 def _clean_pdf_line(text: str) -> str:

@@ -9,13 +9,17 @@ outline logic as pdfminer's (see pdf.py).
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 
 from clausegen.errors import UnsafeFileError
 from clausegen.ingest.limits import Limits
 from clausegen.ingest.pagelines import PageLine, attach_labels, is_bare_label
 
 FAST_PAGES = 200  # PDFs with more pages than this are read by PDFium
+_LINE_RE = re.compile("[^\r\n\ufffe]+\ufffe?|\ufffe")  # a line, up to a line break or a hyphen that ends it
+_HYPHENS = str.maketrans({"\ufffe": "-", "\x02": "-"})
 
 
 def page_count(data: bytes) -> int:
@@ -51,14 +55,7 @@ def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list
             page = pdf[number]
             textpage = page.get_textpage()
             try:
-                segments = []
-                for k in range(textpage.count_rects()):
-                    left, bottom, right, top = textpage.get_rect(k)
-                    # PDFium marks a hyphen that ends a line as \x02; pdfminer reads it as "-".
-                    text = " ".join(textpage.get_text_bounded(left, bottom, right, top).replace("\x02", "-").split())
-                    if text:
-                        segments.append((text, left, *_font_box(textpage, left, bottom, top), right))
-                page_rows.append(_rows(segments))
+                page_rows.append(_rows(_segments(textpage)))
                 width, height = page.get_size()
                 covered = 0.0
                 for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
@@ -77,14 +74,24 @@ def pdfium_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list
     return [_lines(rows, usual) for rows in page_rows], shares
 
 
-def _font_box(textpage, left: float, bottom: float, top: float) -> tuple[float, float]:
-    """Return (bottom, top) of a segment's first character as its font sets it (ascent to descent), as pdfminer
-    measures lines; a segment's own rectangle hugs its glyphs (a row of underscores sits low)."""
-    index = textpage.get_index(left + 0.5, (top + bottom) / 2, 1.0, 1.0)
-    if index is None or index < 0:
-        return bottom, top
-    _, low, _, high = textpage.get_charbox(index, loose=True)
-    return (low, high) if high > low else (bottom, top)
+def _segments(textpage) -> list[tuple[str, float, float, float, float]]:
+    """Return the lines PDFium finds on a page, in its reading order, as (text, left, bottom, top, right); the
+    height is the font's (ascent to descent) of the first character, as pdfminer measures lines."""
+    text = textpage.get_text_range()  # one character per index; PDFium puts "\r\n" between lines
+    segments = []
+    for match in _LINE_RE.finditer(text):
+        raw = match.group(0)
+        if raw.isspace():
+            continue
+        first = match.start() + len(raw) - len(raw.lstrip())
+        last = match.start() + len(raw.rstrip()) - 1
+        left, bottom, _, top = textpage.get_charbox(first, loose=True)
+        right = textpage.get_charbox(last, loose=True)[2]
+        # PDFium marks a hyphen that ends a line as \ufffe (or \x02) and runs the line on; pdfminer reads "-". NFC:
+        # PDFium may give a semicolon as U+037E, the Greek question mark, which NFC maps to ";".
+        line = unicodedata.normalize("NFC", " ".join(raw.translate(_HYPHENS).split()))
+        segments.append((line, left, bottom, top, max(right, left)))
+    return segments
 
 
 def _rows(segments: list[tuple[str, float, float, float, float]]) -> list[list]:
