@@ -1107,3 +1107,111 @@ def test_a_2000_page_pdf_is_read_and_one_more_page_refused():
     document = ingest_bytes(data, "long.pdf", Limits(max_pdf_pages=2001))
     assert document.sections[-1].page == 2001
     assert document.text.count("MASTER SUPPLY AND INTEGRATION AGREEMENT") > 100
+
+
+# ---------------------------------------------------------------- PDF paragraphs: hanging indents, PDFium = pdfminer
+
+ASSIGN = ("The Licensee shall not assign, sublicense or otherwise transfer this Agreement or the Software without the "
+          "Licensor's prior written consent, which the Licensor may withhold at its discretion.")
+NOTICE = ("Any notice under this Agreement shall be in writing and delivered by hand or by courier to the address of "
+          "the recipient stated above, or to another address that the recipient has notified.")
+RECORDS = ("The Licensee shall keep complete and accurate records of every installation of the Software, including "
+           "the location, the operator and the purpose of each camera lane, and shall make Those Records available "
+           "to the Licensor on request.")
+LEAD_IN = "The Licensee shall not, without the prior written consent of the Licensor, do any of the following:"
+
+
+def hanging(number: str, text: str) -> list:
+    """Return a clause as make_pdf lines set with a hanging indent: the number and first line at the margin, the
+    other lines indented (drawn at 108 pt) under the text."""
+    import textwrap
+
+    first, *rest = textwrap.wrap(f"{number} {text}", 78)
+    return [first] + [("", line) for line in rest]
+
+
+def read_pdf(data: bytes, name: str, reader: str, monkeypatch):
+    """Return the Document of a PDF read by pdfminer, or by PDFium (the reader of PDFs over FAST_PAGES pages)."""
+    if reader == "pdfium":
+        monkeypatch.setattr(pdf_module, "FAST_PAGES", 0)
+    return ingest_bytes(data, name)
+
+
+def clause_pages() -> dict[str, tuple[list, list[tuple[str, str, int]]]]:
+    """Return PDF pages (make_pdf) and the (number, text, page) of the sections they must give."""
+    records = hanging("4.2", RECORDS)
+    cut = next(k for k, line in enumerate(records) if k and line[1][:1].isupper())  # page 2 starts with a capital
+    return {
+        "hanging indent": (
+            [[hanging("17.1", ASSIGN), hanging("17.2", NOTICE)]],
+            [("17.1", f"17.1 {ASSIGN}", 1), ("17.2", f"17.2 {NOTICE}", 1)],
+        ),
+        "across a page break": (
+            [[hanging("4.1", NOTICE), records[:cut]], [records[cut:], hanging("4.3", ASSIGN)]],
+            [("4.1", f"4.1 {NOTICE}", 1), ("4.2", f"4.2 {RECORDS}", 1), ("4.3", f"4.3 {ASSIGN}", 2)],
+        ),
+        "indented sub-clauses": (
+            [[hanging("1.2", LEAD_IN), [("", "(a) use the Software to identify or track any individual;")],
+              [("", "(b) resell the Software.")], ["1.3 The Licensee shall not"],
+              [("", "(a) copy the Software")], ["1.4 The Licensee shall pay the fees."]]],
+            [("1.2", f"1.2 {LEAD_IN}", 1), ("(a)", "(a) use the Software to identify or track any individual;", 1),
+             ("(b)", "(b) resell the Software.", 1), ("1.3", "1.3 The Licensee shall not", 1),
+             ("(a)", "(a) copy the Software", 1), ("1.4", "1.4 The Licensee shall pay the fees.", 1)],
+        ),
+    }
+
+
+@pytest.mark.parametrize("reader", ["pdfminer", "pdfium"])
+@pytest.mark.parametrize("case", list(clause_pages()))
+def test_pdf_clause_set_with_a_hanging_indent_is_one_paragraph(pdf_maker, monkeypatch, case, reader):
+    """A line indented under a numbered first line that ran to the margin without ending a sentence continues the
+    clause, also on the next page; an indented "(a) ..." after a lead-in is a sub-clause of its own."""
+    pages, expected = clause_pages()[case]
+    several = len(pages) > 1  # running headers and page numbers, which are dropped, need two pages to be seen
+    data = pdf_maker(pages, header="LICENCE AGREEMENT" if several else None, footer=several)
+    document = read_pdf(data, "clauses.pdf", reader, monkeypatch)
+    assert [(s.number, s.text, s.page) for s in document.sections] == expected
+    check_offsets(document)
+
+
+def labels_after_text_pdf() -> bytes:
+    """Return a one-page PDF whose list labels are drawn after all the text, left of the lines they number."""
+    from reportlab.pdfgen import canvas
+
+    rows = [("1.1", "The Licensee shall not assign this Agreement."), ("1.2", "The Licensee shall not:"),
+            ("(a)", "use the Software to track any individual; or"), ("(b)", "resell the Software."),
+            ("1.3", "The Licensee shall pay the fees.")]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792), invariant=1)
+    pdf.setFont("Helvetica", 11)
+    for n, (_, text) in enumerate(rows):
+        pdf.drawString(110, 700 - 30 * n, text)
+    for n, (label, _) in enumerate(rows):
+        pdf.drawString(72, 700 - 30 * n, label)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("reader", ["pdfminer", "pdfium"])
+def test_pdf_list_labels_drawn_apart_from_their_text(monkeypatch, reader):
+    """Labels drawn after the text (content-stream order is not reading order) still number their lines."""
+    document = read_pdf(labels_after_text_pdf(), "labels.pdf", reader, monkeypatch)
+    assert [(s.number, s.path, s.text) for s in document.sections] == [
+        ("1.1", "1.1", "1.1 The Licensee shall not assign this Agreement."),
+        ("1.2", "1.2", "1.2 The Licensee shall not:"),
+        ("(a)", "1.2(a)", "(a) use the Software to track any individual; or"),
+        ("(b)", "1.2(b)", "(b) resell the Software."),
+        ("1.3", "1.3", "1.3 The Licensee shall pay the fees."),
+    ]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "contract_samples" / "contracts").glob("*.pdf")), ids=lambda p: p.stem)
+def test_pdfium_reads_the_sample_contracts_like_pdfminer(path, monkeypatch):
+    """The reader of long PDFs gives the same sections (number, heading, text, page) as pdfminer's."""
+    slow = ingest(path)
+    monkeypatch.setattr(pdf_module, "FAST_PAGES", 0)
+    fast = ingest(path)
+    assert [(s.number, s.heading, s.text, s.page) for s in fast.sections] == \
+        [(s.number, s.heading, s.text, s.page) for s in slow.sections]
+    assert fast.text == slow.text
