@@ -885,14 +885,19 @@ def layout_docx(kind: str, paragraphs: list[str]) -> bytes:
                 boxes.append(drawing_box(w_paras([f"Page {page}"]), 900 * EMU_PER_PT, 290 * EMU_PER_PT,
                                          11 * EMU_PER_PT, 100000 + page, False))
         add_body_xml(document, f"<w:p>{''.join(boxes)}</w:p>")
-    elif kind in ("altchunk-html", "altchunk-rtf"):
+    elif kind.startswith("altchunk-"):
         from docx.opc.packuri import PackURI
         from docx.opc.part import Part
 
+        html = "<html><body>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs) + "</body></html>"
         if kind == "altchunk-html":
-            blob = ("<html><body>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs) +
-                    "</body></html>").encode()
-            part = Part(PackURI("/word/afchunk.htm"), "text/html", blob, document.part.package)
+            part = Part(PackURI("/word/afchunk.htm"), "text/html", html.encode(), document.part.package)
+        elif kind == "altchunk-mht":  # a web archive, as Word saves one: MIME, the page quoted-printable
+            part = Part(PackURI("/word/afchunk.mht"), "message/rfc822", mht_archive(html), document.part.package)
+        elif kind == "altchunk-xml":  # a type Word embeds but ingest does not convert, after a readable title
+            document.add_paragraph(paragraphs[0])
+            blob = ("<doc>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs[1:]) + "</doc>").encode()
+            part = Part(PackURI("/word/afchunk.xml"), "application/xml", blob, document.part.package)
         else:
             part = Part(PackURI("/word/afchunk.rtf"), "application/rtf", rtf_document(paragraphs),
                         document.part.package)
@@ -902,6 +907,22 @@ def layout_docx(kind: str, paragraphs: list[str]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def mht_archive(html: str) -> bytes:
+    """Return a web archive (MHT) holding one HTML page (UTF-8, quoted-printable) and an image."""
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    archive = MIMEMultipart("related")
+    page = MIMEText(html, "html", "utf-8")
+    del page["Content-Transfer-Encoding"]
+    page.set_payload(__import__("quopri").encodestring(html.encode()).decode("ascii"))
+    page["Content-Transfer-Encoding"] = "quoted-printable"
+    archive.attach(page)
+    archive.attach(MIMEImage(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "gif"))
+    return archive.as_bytes()
 
 
 def rtf_document(paragraphs: list[str]) -> bytes:
@@ -920,7 +941,8 @@ def statuses(data: bytes, name: str, library) -> list[str]:
     return [finding.status for finding in review_bytes(data, name, library).findings]
 
 
-@pytest.mark.parametrize("kind", ["drawingml-box", "vml-boxes", "line-boxes", "altchunk-html", "altchunk-rtf"])
+@pytest.mark.parametrize("kind", ["drawingml-box", "vml-boxes", "line-boxes", "altchunk-html", "altchunk-rtf",
+                                  "altchunk-mht"])
 def test_docx_layouts_review_like_the_plain_text(kind, library):
     """Text boxes, a box per line (LibreOffice from a PDF) and altChunk HTML/RTF read as the text they show."""
     paragraphs = sample_paragraphs()
@@ -984,6 +1006,52 @@ def test_hidden_text_is_left_out(library):
     plain = "\n\n".join(weak).encode()
     assert statuses(data, "hidden.docx", library) == statuses(plain, "weak.txt", library)
     assert statuses(data, "hidden.docx", library) != statuses("\n\n".join(strong).encode(), "strong.txt", library)
+
+
+def test_docx_altchunk_that_cannot_be_read_is_named_in_the_review(library):
+    """An embedded document of a type ingest does not convert is left out, and the review names the file and the
+    part it could not read, in the JSON and in the text report."""
+    from clausegen.reports.review_formats import text as text_report
+    from clausegen.review import review_bytes
+
+    paragraphs = sample_paragraphs()
+    data = layout_docx("altchunk-xml", paragraphs)
+    document = ingest_bytes(data, "chunk.docx")
+    assert document.warnings == ["chunk.docx: embedded document word/afchunk.xml not read (only HTML, MHT and RTF "
+                                 "are)"]
+    review = review_bytes(data, "chunk.docx", library)
+    assert review.to_dict()["warnings"] == document.warnings
+    assert document.warnings[0] in text_report(review)
+    assert document.text == paragraphs[0]
+    import docx
+
+    alone = docx.Document(io.BytesIO(data))  # the same DOCX without its readable title
+    title = alone.paragraphs[0]._p
+    title.getparent().remove(title)
+    out = io.BytesIO()
+    alone.save(out)
+    with pytest.raises(NoTextError, match=r"^chunk\.docx: no text in document \(embedded document "
+                                          r"word/afchunk\.xml not read: only HTML, MHT and RTF are\)$"):
+        ingest_bytes(out.getvalue(), "chunk.docx")
+
+
+def test_rtf_hidden_text_is_left_out(library):
+    """RTF text formatted \\v (hidden: a group, \\v ... \\v0, \\v ended by \\plain) is not read."""
+    weak = sample_paragraphs("weak_purchase_almost_all_missing")
+    strong = sample_paragraphs("strong_integrator_all_present")
+    visible = rtf_document(weak).decode("ascii")
+    body = visible.split("\n", 1)[1]  # after the header and font table
+    forms = ["{{\\v {}}}", "\\v {}\\v0 ", "\\v {}\\plain "]
+    hidden = "".join(f"\\pard {forms[n % 3].format(text.replace('’', chr(92) + 'u8217?'))} Visible.\\par\n"
+                     for n, text in enumerate(strong[:9]))
+    data = (visible.split("\n", 1)[0] + "\n" + hidden + body).encode("ascii")
+    document = ingest_bytes(data, "hidden.rtf")
+    assert " ".join(document.text.split()) == " ".join((" ".join(["Visible."] * 9 + weak)).split())
+    assert re.fullmatch(r"hidden text left out \(\d+ characters a word processor does not show\)",
+                        document.warnings[0])
+    assert ingest_bytes(rtf_document(weak), "plain.rtf").warnings == []
+    plain = "\n\n".join(weak).encode()
+    assert statuses(data, "hidden.rtf", library) == statuses(plain, "weak.txt", library)
 
 
 @pytest.mark.parametrize("name", ["contract.rtf", "contract.txt", "contract.md", "contract"])
