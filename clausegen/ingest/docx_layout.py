@@ -66,8 +66,8 @@ def _position(box, p) -> tuple[float, float, float] | None:
 
 
 def box_pages(boxes, paragraphs) -> list[list[PageLine]]:
-    """Return the lines of a paragraph's text boxes in reading order, per page, as (text, height on the page with
-    larger higher up, starts a paragraph); `paragraphs(box)` gives a box's paragraph texts (empty ones left out).
+    """Return the lines of a paragraph's text boxes in reading order, per page (their `top` is minus the height
+    down the page, so larger is higher up); `paragraphs(box)` gives a box's paragraph texts (empty ones left out).
 
     Boxes that state no position keep document order, one paragraph per line. Positioned boxes come page by page:
     in document order, a box placed far above the one before starts a new page."""

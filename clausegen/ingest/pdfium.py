@@ -1,10 +1,10 @@
 """Long PDFs read by PDFium (pypdfium2): text lines with their positions, about 15x faster than pdfminer's layout.
 
 pdfminer builds an object per character and lays the page out in Python (~0.1 s a page), which puts a 2,000-page
-contract past the read time limit. A PDF longer than FAST_PAGES is read here instead: PDFium's text segments in
-its reading order, segments at the same height joined into a line, and a new paragraph where the gap to the line
-above is clearly wider than the page's usual line spacing. The lines feed the same running-header, paragraph and
-outline logic as pdfminer's (see pdf.py).
+contract past the read time limit. A PDF longer than FAST_PAGES is read here instead: PDFium's own text of each
+page, line by line in its reading order, lines at the same height joined, list labels drawn apart joined to their
+text, and a new paragraph where the gap to the line above is clearly wider than the document's usual line spacing.
+The lines feed the same running-header, paragraph and outline logic as pdfminer's (see pagelines.py and pdf.py).
 """
 
 from __future__ import annotations
