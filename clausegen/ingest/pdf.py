@@ -202,6 +202,9 @@ def _collect_pdf_lines(container, page_box, lines: list) -> None:
                 box.append(text)
 
 
+_BAND_PIECES = 64  # most line pieces on one baseline band that _join_pieces compares
+
+
 def _join_pieces(lines: list[list]) -> list[list]:
     """Return a page's lines ([text, top, starts a box, left, bottom, right, the box's lines]) as [text, top, starts a
     box, left, bottom, right], the pieces of one line joined: pdfminer cuts a justified line at its wide word gaps,
@@ -214,7 +217,10 @@ def _join_pieces(lines: list[list]) -> list[list]:
 
     def mate_of(line: list) -> list | None:
         band = int(line[4] // 3)
-        return next((other for k in (band - 1, band, band + 1) for other in bands.get(k, ())
+        # A band crowded past _BAND_PIECES is no line of text (a hostile page draws 100,000 glyphs on one
+        # baseline): it is not searched, which keeps the work linear.
+        return next((other for k in (band - 1, band, band + 1) if len(bands.get(k, ())) <= _BAND_PIECES
+                     for other in bands.get(k, ())
                      if other is not line and id(other) not in gone and _same_line(line, other)), None)
 
     for piece in lines:
