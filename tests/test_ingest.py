@@ -1184,7 +1184,7 @@ ASSIGN = ("The Licensee shall not assign, sublicense or otherwise transfer this 
 NOTICE = ("Any notice under this Agreement shall be in writing and delivered by hand or by courier to the address of "
           "the recipient stated above, or to another address that the recipient has notified.")
 RECORDS = ("The Licensee shall keep complete and accurate records of every installation of the Software, including "
-           "the location, the operator and the purpose of each camera lane, and shall make Those Records available "
+           "the location, the operator and the purpose of each camera lane, and shall make those records available "
            "to the Licensor on request.")
 LEAD_IN = "The Licensee shall not, without the prior written consent of the Licensor, do any of the following:"
 
