@@ -7,6 +7,7 @@ from clausegen.ingest.text import _sections_from_text
 from clausegen.model import Section
 
 RTF_MAGIC = b"{\\rtf"
+_BREAKS = frozenset(("line", "row", "cell"))  # kept in hidden text: they separate what is shown
 _ESCAPED_TEXT = frozenset("{}\\~-_")  # \{ \} \\ and the non-breaking space, optional hyphen and hyphen
 
 
@@ -52,7 +53,7 @@ def _without_hidden(source: str) -> tuple[str, int]:
         elif word == "plain":
             hidden = False
         elif hidden and (tchar or hexa or char in _ESCAPED_TEXT or word == "u"
-                         or (word in specialchars and word not in sectionchars and word not in ("line", "row", "cell"))):
+                         or (word in specialchars and word not in sectionchars and word not in _BREAKS)):
             pieces.append(source[kept:match.start()])
             kept = match.end()
             removed += 1

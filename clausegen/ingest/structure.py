@@ -257,8 +257,9 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
         para = line.para
         # A sentence that runs on past a page break or text box continues in lower case, or (PDF) on a line indented
         # under a numbered first line (a hanging indent, which puts the lines in separate layout boxes).
-        if para and groups and not previous_heading and ((not previous_ends and line.text[:1].islower())
-                                                         or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
+        if para and groups and not previous_heading and (
+                (not previous_ends and line.text[:1].islower())
+                or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
             para = False
         at_boundary = para or previous_ends or previous_heading
         heading, item = line.heading, line.item or line.table
