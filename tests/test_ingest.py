@@ -1283,3 +1283,13 @@ def test_pdfium_reads_the_sample_contracts_like_pdfminer(path, monkeypatch):
     assert [(s.number, s.heading, s.text, s.page) for s in fast.sections] == \
         [(s.number, s.heading, s.text, s.page) for s in slow.sections]
     assert fast.text == slow.text
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "contract_samples" / "contracts").glob("*.pdf")), ids=lambda p: p.stem)
+def test_sample_pdf_clauses_are_the_docx_clauses(path):
+    """Each numbered clause of a sample PDF has the number, outline path, heading and whole text it has in the DOCX
+    (hyphens aside: a hyphen that ends a PDF line may or may not be part of the word)."""
+    def clauses(document):
+        return [(s.number, s.path, s.heading, norm(s.text).replace("-", "")) for s in document.sections if s.number]
+
+    assert clauses(ingest(path)) == clauses(ingest(path.with_suffix(".docx")))
