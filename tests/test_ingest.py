@@ -1054,6 +1054,25 @@ def test_rtf_hidden_text_is_left_out(library):
     assert statuses(data, "hidden.rtf", library) == statuses(plain, "weak.txt", library)
 
 
+def test_rtf_altchunk_hidden_text_is_left_out():
+    """Hidden text in an RTF embedded in a DOCX (altChunk) is left out too, and the warning names the part."""
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = docx.Document()
+    rtf = b"{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\\pard The Licensee may resell.{\\v  Secret term.}\\par}"
+    part = Part(PackURI("/word/afchunk.rtf"), "application/rtf", rtf, document.part.package)
+    rel_id = document.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    add_body_xml(document, f'<w:altChunk r:id="{rel_id}"/>')
+    out = io.BytesIO()
+    document.save(out)
+    read = ingest_bytes(out.getvalue(), "chunk.docx")
+    assert read.text == "The Licensee may resell."
+    assert read.warnings == ["chunk.docx (word/afchunk.rtf): hidden text left out (13 characters a word processor "
+                             "does not show)"]
+
+
 @pytest.mark.parametrize("name", ["contract.rtf", "contract.txt", "contract.md", "contract"])
 def test_rtf_is_read_as_rtf_whatever_its_extension(name, library):
     paragraphs = sample_paragraphs()

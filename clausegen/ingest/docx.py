@@ -320,7 +320,8 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
         label = f"{name} ({part})"
         try:
             if is_rtf(data):
-                sections = _ingest_rtf(data, label)[1]
+                _, sections, extras = _ingest_rtf(data, label)
+                warnings.extend(f"{label}: {warning}" for warning in extras.get("warnings", []))
             elif part.lower().endswith((".mht", ".mhtml")) or _MIME_RE.match(data):
                 html = mht_html(data)
                 if html is None:
