@@ -885,14 +885,19 @@ def layout_docx(kind: str, paragraphs: list[str]) -> bytes:
                 boxes.append(drawing_box(w_paras([f"Page {page}"]), 900 * EMU_PER_PT, 290 * EMU_PER_PT,
                                          11 * EMU_PER_PT, 100000 + page, False))
         add_body_xml(document, f"<w:p>{''.join(boxes)}</w:p>")
-    elif kind in ("altchunk-html", "altchunk-rtf"):
+    elif kind.startswith("altchunk-"):
         from docx.opc.packuri import PackURI
         from docx.opc.part import Part
 
+        html = "<html><body>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs) + "</body></html>"
         if kind == "altchunk-html":
-            blob = ("<html><body>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs) +
-                    "</body></html>").encode()
-            part = Part(PackURI("/word/afchunk.htm"), "text/html", blob, document.part.package)
+            part = Part(PackURI("/word/afchunk.htm"), "text/html", html.encode(), document.part.package)
+        elif kind == "altchunk-mht":  # a web archive, as Word saves one: MIME, the page quoted-printable
+            part = Part(PackURI("/word/afchunk.mht"), "message/rfc822", mht_archive(html), document.part.package)
+        elif kind == "altchunk-xml":  # a type Word embeds but ingest does not convert, after a readable title
+            document.add_paragraph(paragraphs[0])
+            blob = ("<doc>" + "".join(f"<p>{xml_escape(t)}</p>" for t in paragraphs[1:]) + "</doc>").encode()
+            part = Part(PackURI("/word/afchunk.xml"), "application/xml", blob, document.part.package)
         else:
             part = Part(PackURI("/word/afchunk.rtf"), "application/rtf", rtf_document(paragraphs),
                         document.part.package)
@@ -902,6 +907,22 @@ def layout_docx(kind: str, paragraphs: list[str]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def mht_archive(html: str) -> bytes:
+    """Return a web archive (MHT) holding one HTML page (UTF-8, quoted-printable) and an image."""
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    archive = MIMEMultipart("related")
+    page = MIMEText(html, "html", "utf-8")
+    del page["Content-Transfer-Encoding"]
+    page.set_payload(__import__("quopri").encodestring(html.encode()).decode("ascii"))
+    page["Content-Transfer-Encoding"] = "quoted-printable"
+    archive.attach(page)
+    archive.attach(MIMEImage(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "gif"))
+    return archive.as_bytes()
 
 
 def rtf_document(paragraphs: list[str]) -> bytes:
@@ -920,7 +941,8 @@ def statuses(data: bytes, name: str, library) -> list[str]:
     return [finding.status for finding in review_bytes(data, name, library).findings]
 
 
-@pytest.mark.parametrize("kind", ["drawingml-box", "vml-boxes", "line-boxes", "altchunk-html", "altchunk-rtf"])
+@pytest.mark.parametrize("kind", ["drawingml-box", "vml-boxes", "line-boxes", "altchunk-html", "altchunk-rtf",
+                                  "altchunk-mht"])
 def test_docx_layouts_review_like_the_plain_text(kind, library):
     """Text boxes, a box per line (LibreOffice from a PDF) and altChunk HTML/RTF read as the text they show."""
     paragraphs = sample_paragraphs()
@@ -984,6 +1006,71 @@ def test_hidden_text_is_left_out(library):
     plain = "\n\n".join(weak).encode()
     assert statuses(data, "hidden.docx", library) == statuses(plain, "weak.txt", library)
     assert statuses(data, "hidden.docx", library) != statuses("\n\n".join(strong).encode(), "strong.txt", library)
+
+
+def test_docx_altchunk_that_cannot_be_read_is_named_in_the_review(library):
+    """An embedded document of a type ingest does not convert is left out, and the review names the file and the
+    part it could not read, in the JSON and in the text report."""
+    from clausegen.reports.review_formats import text as text_report
+    from clausegen.review import review_bytes
+
+    paragraphs = sample_paragraphs()
+    data = layout_docx("altchunk-xml", paragraphs)
+    document = ingest_bytes(data, "chunk.docx")
+    assert document.warnings == ["chunk.docx: embedded document word/afchunk.xml not read (only HTML, MHT and RTF "
+                                 "are)"]
+    review = review_bytes(data, "chunk.docx", library)
+    assert review.to_dict()["warnings"] == document.warnings
+    assert document.warnings[0] in text_report(review)
+    assert document.text == paragraphs[0]
+    import docx
+
+    alone = docx.Document(io.BytesIO(data))  # the same DOCX without its readable title
+    title = alone.paragraphs[0]._p
+    title.getparent().remove(title)
+    out = io.BytesIO()
+    alone.save(out)
+    with pytest.raises(NoTextError, match=r"^chunk\.docx: no text in document \(embedded document "
+                                          r"word/afchunk\.xml not read: only HTML, MHT and RTF are\)$"):
+        ingest_bytes(out.getvalue(), "chunk.docx")
+
+
+def test_rtf_hidden_text_is_left_out(library):
+    """RTF text formatted \\v (hidden: a group, \\v ... \\v0, \\v ended by \\plain) is not read."""
+    weak = sample_paragraphs("weak_purchase_almost_all_missing")
+    strong = sample_paragraphs("strong_integrator_all_present")
+    visible = rtf_document(weak).decode("ascii")
+    body = visible.split("\n", 1)[1]  # after the header and font table
+    forms = ["{{\\v {}}}", "\\v {}\\v0 ", "\\v {}\\plain "]
+    hidden = "".join(f"\\pard {forms[n % 3].format(text.replace('’', chr(92) + 'u8217?'))} Visible.\\par\n"
+                     for n, text in enumerate(strong[:9]))
+    data = (visible.split("\n", 1)[0] + "\n" + hidden + body).encode("ascii")
+    document = ingest_bytes(data, "hidden.rtf")
+    assert " ".join(document.text.split()) == " ".join((" ".join(["Visible."] * 9 + weak)).split())
+    assert re.fullmatch(r"hidden text left out \(\d+ characters a word processor does not show\)",
+                        document.warnings[0])
+    assert ingest_bytes(rtf_document(weak), "plain.rtf").warnings == []
+    plain = "\n\n".join(weak).encode()
+    assert statuses(data, "hidden.rtf", library) == statuses(plain, "weak.txt", library)
+
+
+def test_rtf_altchunk_hidden_text_is_left_out():
+    """Hidden text in an RTF embedded in a DOCX (altChunk) is left out too, and the warning names the part."""
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = docx.Document()
+    rtf = b"{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\\pard The Licensee may resell.{\\v  Secret term.}\\par}"
+    part = Part(PackURI("/word/afchunk.rtf"), "application/rtf", rtf, document.part.package)
+    rel_id = document.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    add_body_xml(document, f'<w:altChunk r:id="{rel_id}"/>')
+    out = io.BytesIO()
+    document.save(out)
+    read = ingest_bytes(out.getvalue(), "chunk.docx")
+    assert read.text == "The Licensee may resell."
+    assert read.warnings == ["chunk.docx (word/afchunk.rtf): hidden text left out (13 characters a word processor "
+                             "does not show)"]
 
 
 @pytest.mark.parametrize("name", ["contract.rtf", "contract.txt", "contract.md", "contract"])
@@ -1091,7 +1178,8 @@ def test_long_pdf_is_read_by_pdfium_with_pdfminers_lines():
     data = long_pdf(pdfium.FAST_PAGES + 1)
     fast, fast_shares = pdfium.pdfium_page_lines(data, "long.pdf", Limits())
     slow, slow_shares = pdf_module._pdf_page_lines(data, "long.pdf", Limits())
-    assert [[(t, p) for t, _, p in page] for page in fast] == [[(t, p) for t, _, p in page] for page in slow]
+    assert [[(line.text, line.para) for line in page] for page in fast] == \
+        [[(line.text, line.para) for line in page] for page in slow]
     assert fast_shares == slow_shares == [0.0] * len(slow)
     document = ingest_bytes(data, "long.pdf")
     assert document.sections[-1].page == pdfium.FAST_PAGES + 1
@@ -1106,3 +1194,121 @@ def test_a_2000_page_pdf_is_read_and_one_more_page_refused():
     document = ingest_bytes(data, "long.pdf", Limits(max_pdf_pages=2001))
     assert document.sections[-1].page == 2001
     assert document.text.count("MASTER SUPPLY AND INTEGRATION AGREEMENT") > 100
+
+
+# ---------------------------------------------------------------- PDF paragraphs: hanging indents, PDFium = pdfminer
+
+ASSIGN = ("The Licensee shall not assign, sublicense or otherwise transfer this Agreement or the Software without the "
+          "Licensor's prior written consent, which the Licensor may withhold at its discretion.")
+NOTICE = ("Any notice under this Agreement shall be in writing and delivered by hand or by courier to the address of "
+          "the recipient stated above, or to another address that the recipient has notified.")
+RECORDS = ("The Licensee shall keep complete and accurate records of every installation of the Software, including "
+           "the location, the operator and the purpose of each camera lane, and shall make those records available "
+           "to the Licensor on request.")
+LEAD_IN = "The Licensee shall not, without the prior written consent of the Licensor, do any of the following:"
+
+
+def hanging(number: str, text: str) -> list:
+    """Return a clause as make_pdf lines set with a hanging indent: the number and first line at the margin, the
+    other lines indented (drawn at 108 pt) under the text."""
+    import textwrap
+
+    first, *rest = textwrap.wrap(f"{number} {text}", 78)
+    return [first] + [("", line) for line in rest]
+
+
+def read_pdf(data: bytes, name: str, reader: str, monkeypatch):
+    """Return the Document of a PDF read by pdfminer, or by PDFium (the reader of PDFs over FAST_PAGES pages)."""
+    if reader == "pdfium":
+        monkeypatch.setattr(pdf_module, "FAST_PAGES", 0)
+    return ingest_bytes(data, name)
+
+
+def clause_pages() -> dict[str, tuple[list, list[tuple[str, str, int]]]]:
+    """Return PDF pages (make_pdf) and the (number, text, page) of the sections they must give."""
+    records = hanging("4.2", RECORDS)
+    cut = next(k for k, line in enumerate(records) if k and line[1][:1].isupper())  # page 2 starts with a capital
+    return {
+        "hanging indent": (
+            [[hanging("17.1", ASSIGN), hanging("17.2", NOTICE)]],
+            [("17.1", f"17.1 {ASSIGN}", 1), ("17.2", f"17.2 {NOTICE}", 1)],
+        ),
+        "across a page break": (
+            [[hanging("4.1", NOTICE), records[:cut]], [records[cut:], hanging("4.3", ASSIGN)]],
+            [("4.1", f"4.1 {NOTICE}", 1), ("4.2", f"4.2 {RECORDS}", 1), ("4.3", f"4.3 {ASSIGN}", 2)],
+        ),
+        "indented sub-clauses": (
+            [[hanging("1.2", LEAD_IN), [("", "(a) use the Software to identify or track any individual;")],
+              [("", "(b) resell the Software.")], ["1.3 The Licensee shall not"],
+              [("", "(a) copy the Software")], ["1.4 The Licensee shall pay the fees."]]],
+            [("1.2", f"1.2 {LEAD_IN}", 1), ("(a)", "(a) use the Software to identify or track any individual;", 1),
+             ("(b)", "(b) resell the Software.", 1), ("1.3", "1.3 The Licensee shall not", 1),
+             ("(a)", "(a) copy the Software", 1), ("1.4", "1.4 The Licensee shall pay the fees.", 1)],
+        ),
+    }
+
+
+@pytest.mark.parametrize("reader", ["pdfminer", "pdfium"])
+@pytest.mark.parametrize("case", list(clause_pages()))
+def test_pdf_clause_set_with_a_hanging_indent_is_one_paragraph(pdf_maker, monkeypatch, case, reader):
+    """A line indented under a numbered first line that ran to the margin without ending a sentence continues the
+    clause, also on the next page; an indented "(a) ..." after a lead-in is a sub-clause of its own."""
+    pages, expected = clause_pages()[case]
+    several = len(pages) > 1  # running headers and page numbers, which are dropped, need two pages to be seen
+    data = pdf_maker(pages, header="LICENCE AGREEMENT" if several else None, footer=several)
+    document = read_pdf(data, "clauses.pdf", reader, monkeypatch)
+    assert [(s.number, s.text, s.page) for s in document.sections] == expected
+    check_offsets(document)
+
+
+def labels_after_text_pdf() -> bytes:
+    """Return a one-page PDF whose list labels are drawn after all the text, left of the lines they number."""
+    from reportlab.pdfgen import canvas
+
+    rows = [("1.1", "The Licensee shall not assign this Agreement."), ("1.2", "The Licensee shall not:"),
+            ("(a)", "use the Software to track any individual; or"), ("(b)", "resell the Software."),
+            ("1.3", "The Licensee shall pay the fees.")]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(612, 792), invariant=1)
+    pdf.setFont("Helvetica", 11)
+    for n, (_, text) in enumerate(rows):
+        pdf.drawString(110, 700 - 30 * n, text)
+    for n, (label, _) in enumerate(rows):
+        pdf.drawString(72, 700 - 30 * n, label)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("reader", ["pdfminer", "pdfium"])
+def test_pdf_list_labels_drawn_apart_from_their_text(monkeypatch, reader):
+    """Labels drawn after the text (content-stream order is not reading order) still number their lines."""
+    document = read_pdf(labels_after_text_pdf(), "labels.pdf", reader, monkeypatch)
+    assert [(s.number, s.path, s.text) for s in document.sections] == [
+        ("1.1", "1.1", "1.1 The Licensee shall not assign this Agreement."),
+        ("1.2", "1.2", "1.2 The Licensee shall not:"),
+        ("(a)", "1.2(a)", "(a) use the Software to track any individual; or"),
+        ("(b)", "1.2(b)", "(b) resell the Software."),
+        ("1.3", "1.3", "1.3 The Licensee shall pay the fees."),
+    ]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "contract_samples" / "contracts").glob("*.pdf")), ids=lambda p: p.stem)
+def test_pdfium_reads_the_sample_contracts_like_pdfminer(path, monkeypatch):
+    """The reader of long PDFs gives the same sections (number, heading, text, page) as pdfminer's."""
+    slow = ingest(path)
+    monkeypatch.setattr(pdf_module, "FAST_PAGES", 0)
+    fast = ingest(path)
+    assert [(s.number, s.heading, s.text, s.page) for s in fast.sections] == \
+        [(s.number, s.heading, s.text, s.page) for s in slow.sections]
+    assert fast.text == slow.text
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "contract_samples" / "contracts").glob("*.pdf")), ids=lambda p: p.stem)
+def test_sample_pdf_clauses_are_the_docx_clauses(path):
+    """Each numbered clause of a sample PDF has the number, outline path, heading and whole text it has in the DOCX
+    (hyphens aside: a hyphen that ends a PDF line may or may not be part of the word)."""
+    def clauses(document):
+        return [(s.number, s.path, s.heading, norm(s.text).replace("-", "")) for s in document.sections if s.number]
+
+    assert clauses(ingest(path)) == clauses(ingest(path.with_suffix(".docx")))

@@ -209,14 +209,9 @@ def test_dev_set_evidence_offsets(library, dev_labels):
 
 
 MULTI_FORMAT = sorted({p.stem for p in CONTRACTS.glob("*.docx")} | {p.stem for p in CONTRACTS.glob("*.pdf")})
-# The PDF of misleading_headings sets clause 17.1 with a hanging indent; ingest (`_group_lines`) cuts the clause at
-# its second line into two paragraphs, so "shall not assign ... this" loses its object. Ingest must join a line
-# indented under a numbered first line that does not end a sentence.
-FORMAT_XFAIL = {"misleading_headings": "ingest splits a hanging-indent PDF paragraph (clause 17.1) in two"}
 
 
-@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=FORMAT_XFAIL[s]))
-                                  if s in FORMAT_XFAIL else s for s in MULTI_FORMAT])
+@pytest.mark.parametrize("stem", MULTI_FORMAT)
 def test_one_status_whatever_the_format(sample_reviews, stem):
     """The same contract as TXT, DOCX and PDF gets the same ten statuses."""
     statuses = {}

@@ -104,7 +104,7 @@ def ingest_bytes(data: bytes, name: str, limits: Limits | None = None) -> Docume
         elif fmt == "html":
             text, sections = _ingest_html(data, name)
         elif fmt == "rtf":
-            text, sections = _ingest_rtf(data, name)
+            text, sections, extras = _ingest_rtf(data, name)
         else:
             text, sections = _ingest_text(data, name, fmt)
     except IngestError:

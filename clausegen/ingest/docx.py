@@ -11,7 +11,8 @@ from clausegen.model import Section
 from clausegen.ingest.docx_layout import box_pages, text_boxes
 from clausegen.ingest.html import _ingest_html
 from clausegen.ingest.limits import Limits
-from clausegen.ingest.pdf import _drop_running_lines, _join_pdf_lines
+from clausegen.ingest.pdf import _join_pdf_lines
+from clausegen.ingest.pagelines import body_lines
 from clausegen.ingest.rtf import _ingest_rtf, is_rtf
 from clausegen.ingest.structure import _annotate, _group_lines, _heading_text, _is_caps
 from clausegen.ingest.ooxml import _docx_parts, _open_zip, _parse_xml, _read_part
@@ -104,7 +105,7 @@ class _DocxReader:
         w = self.w
         pages = box_pages(text_boxes(p, w), lambda box: [t for t in (self.paragraph_text(q)[0] for q in
                                                                     box.iter(w.p)) if t])
-        lines = _drop_running_lines(pages) if pages else []  # page numbers of a LibreOffice-from-PDF layout
+        lines = body_lines(pages) if pages else []  # page numbers of a LibreOffice-from-PDF layout
         if not lines:
             return
         vocabulary = set(re.findall(r"\w[\w-]*", " ".join(line.text for line in lines).lower()))
@@ -275,6 +276,26 @@ class _DocxReader:
         return "\n".join(lines)
 
 
+# A web archive (MHT) starts with MIME headers; Word writes "MIME-Version" first.
+_MIME_RE = re.compile(rb"\s*(?:MIME-Version|Content-Type)\s*:", re.IGNORECASE)
+
+
+def mht_html(data: bytes) -> bytes | None:
+    """Return the first HTML page of a web archive (MHT, a MIME message) as UTF-8, or None when it has none."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for piece in message.walk():
+        if piece.get_content_type() == "text/html":
+            payload = piece.get_payload(decode=True) or b""
+            try:
+                return payload.decode(piece.get_content_charset() or "utf-8", errors="replace").encode()
+            except LookupError:  # an unknown charset: the HTML reader decodes the bytes itself
+                return payload
+    return None
+
+
 def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Section], dict]:
     """Return (text, sections) of a DOCX: body paragraphs and tables in reading order, then footnotes and endnotes."""
     archive = _open_zip(data, name, limits)
@@ -288,6 +309,7 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
         raise CorruptFileError(f"{name}: {parts['document']} has no w:body")
     styles = _read_styles(roots.get("styles"), w)
     warnings: list[str] = []
+    unread: list[tuple[str, str]] = []  # (part, why) not read, for the error when nothing else could be read
 
     def chunk(rel_id: str) -> list[tuple[str, str]]:
         """Return the blocks of an embedded altChunk document: HTML, RTF or plain text."""
@@ -298,11 +320,20 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
         label = f"{name} ({part})"
         try:
             if is_rtf(data):
-                sections = _ingest_rtf(data, label)[1]
+                _, sections, extras = _ingest_rtf(data, label)
+                warnings.extend(f"{label}: {warning}" for warning in extras.get("warnings", []))
+            elif part.lower().endswith((".mht", ".mhtml")) or _MIME_RE.match(data):
+                html = mht_html(data)
+                if html is None:
+                    unread.append((part, "a web archive without an HTML page"))
+                    warnings.append(f"{name}: embedded document {part} not read ({unread[-1][1]})")
+                    return []
+                sections = _ingest_html(html, label)[1]
             elif part.lower().endswith((".htm", ".html", ".xhtml")) or b"<html" in data[:4096].lower():
                 sections = _ingest_html(data, label)[1]
             else:
-                warnings.append(f"embedded document {posixpath.basename(part)} not read (only HTML and RTF are)")
+                unread.append((part, "only HTML, MHT and RTF are"))
+                warnings.append(f"{name}: embedded document {part} not read (only HTML, MHT and RTF are)")
                 return []
         except NoTextError:
             return []
@@ -343,7 +374,8 @@ def _ingest_docx(data: bytes, name: str, limits: Limits) -> tuple[str, list[Sect
             heading = sections[min(citing, body_count - 1)].heading if 0 <= citing and body_count else ""
             add(text, _format_number(n, fmt), "footnote", index, heading)
     if not sections:
-        raise NoTextError(f"{name}: no text in document")
+        why = "; ".join(f"embedded document {part} not read: {reason}" for part, reason in unread)
+        raise NoTextError(f"{name}: no text in document" + (f" ({why})" if why else ""))
     if reader.hidden_chars:
         warnings.append(f"hidden text left out ({reader.hidden_chars} characters Word does not show)")
     return "\n\n".join(parts_text), sections, {"warnings": warnings} if warnings else {}

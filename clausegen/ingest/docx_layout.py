@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from clausegen.ingest.pagelines import PageLine
 from clausegen.ingest.pdfium import line_step
 
 
@@ -64,9 +65,9 @@ def _position(box, p) -> tuple[float, float, float] | None:
     return None
 
 
-def box_pages(boxes, paragraphs) -> list[list[tuple[str, float, bool]]]:
-    """Return the lines of a paragraph's text boxes in reading order, per page, as (text, height on the page with
-    larger higher up, starts a paragraph); `paragraphs(box)` gives a box's paragraph texts (empty ones left out).
+def box_pages(boxes, paragraphs) -> list[list[PageLine]]:
+    """Return the lines of a paragraph's text boxes in reading order, per page (their `top` is minus the height
+    down the page, so larger is higher up); `paragraphs(box)` gives a box's paragraph texts (empty ones left out).
 
     Boxes that state no position keep document order, one paragraph per line. Positioned boxes come page by page:
     in document order, a box placed far above the one before starts a new page."""
@@ -75,7 +76,7 @@ def box_pages(boxes, paragraphs) -> list[list[tuple[str, float, bool]]]:
     if not read:
         return []
     if any(where is None for where, _ in read):
-        return [[(text, 0.0, True) for _, texts in read for text in texts]]
+        return [[PageLine(text, 0.0, True) for _, texts in read for text in texts]]
     pages: list[list] = [[]]
     for item in read:
         if pages[-1] and item[0][0] < pages[-1][-1][0][0] - _PAGE_RESET:
@@ -86,14 +87,14 @@ def box_pages(boxes, paragraphs) -> list[list[tuple[str, float, bool]]]:
     usual = line_step(steps, [row[1] for rows in page_rows for row in rows])
     out = []
     for rows in page_rows:
-        lines: list[tuple[str, float, bool]] = []
+        lines: list[PageLine] = []
         previous_top, previous_height = None, 0.0
         for top, height, pieces, several in rows:
             # A title set in a large font has wide line spacing of its own: compare with the taller of the two.
             para = previous_top is None or several or top - previous_top > 1.45 * max(usual, previous_height)
             previous_top, previous_height = top, height
             text = " ".join(piece for _, piece in sorted(pieces, key=lambda item: item[0]))
-            lines.extend((part, -top, para) for part in text.split("\n"))
+            lines.extend(PageLine(part, -top, para) for part in text.split("\n"))
         out.append(lines)
     return out
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from clausegen.errors import CorruptFileError, IngestError, UnsafeFileError
 from clausegen.ingest.limits import Limits, _one_line
+from clausegen.ingest.pagelines import PageLine
 
 MISSING_TESSERACT = "scanned PDF: OCR needs tesseract (apt-get install tesseract-ocr)"
 UNRELIABLE_CONFIDENCE = 60.0  # a page whose mean word confidence is below this is listed as unreliable
@@ -31,7 +32,7 @@ class OcrPage:
     """What OCR read on one page."""
 
     number: int  # 1-based
-    lines: list[tuple[str, float, bool]]  # (text, top y with larger higher up, starts a paragraph), in reading order
+    lines: list[PageLine]  # in reading order
     confidences: list[float]  # per word, 0-100
     rotation: int  # degrees the page image was turned (clockwise) to be upright
     skew: float  # degrees of small rotation corrected
@@ -196,13 +197,15 @@ def _tesseract(image, number: int, name: str, deadline: float) -> OcrPage:
             continue
         confidences.append(confidence)
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        entry = lines.setdefault(key, [[], data["top"][i]])
+        left, right = data["left"][i], data["left"][i] + data["width"][i]
+        entry = lines.setdefault(key, [[], data["top"][i], left, right])
         entry[0].append(word)
-        entry[1] = min(entry[1], data["top"][i])
+        entry[1:] = min(entry[1], data["top"][i]), min(entry[2], left), max(entry[3], right)
     out = []
     previous = None
-    for key, (words, top) in lines.items():  # dicts keep Tesseract's reading order
-        out.append((" ".join(words), float(height - top), key[:2] != previous))
+    points = 72 / RENDER_DPI  # page images are rendered at RENDER_DPI; positions are compared in points
+    for key, (words, top, left, right) in lines.items():  # dicts keep Tesseract's reading order
+        out.append(PageLine(" ".join(words), float(height - top), key[:2] != previous, left * points, right * points))
         previous = key[:2]
     return OcrPage(number=number, lines=out, confidences=confidences, rotation=0, skew=0.0)
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import re
-from collections import Counter
 
 from clausegen.errors import CorruptFileError, EncryptedFileError, IngestError, NoTextError, UnsafeFileError
 from clausegen.model import Section
 from clausegen.ingest.limits import Limits, _one_line
-from clausegen.ingest.structure import _BULLETS, _Line, _NUMBER_RE, _PAGE_NUMBER_RE, _annotate, _group_lines
+from clausegen.ingest.structure import _annotate, _group_lines
+from clausegen.ingest.pagelines import PageLine, attach_labels, body_lines, is_bare_label
 from clausegen.ingest.pdfium import FAST_PAGES, page_count, pdfium_page_lines
 from clausegen.ingest.pdfguard import _PDF_GUARD, _PdfGuard, _install_pdf_guards, _pdf_classes
 
@@ -24,7 +23,6 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
 _CID_RE = re.compile(r"\(cid:\d+\)")
-_ZONE_LINES = 3  # lines at the top and at the bottom of a page that may be running headers or footers
 # First parts of compounds that keep their hyphen when broken across lines ("non-" + "exclusive").
 _COMPOUND_STEMS = frozenset(
     "non self third co cross anti multi semi quasi ex well end full part first second high low long short one two "
@@ -49,7 +47,7 @@ def _ingest_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, list[Secti
         for page in read:
             pages[page.number - 1] = page.lines
         extras["ocr"], extras["warnings"] = ocr.summary(read)
-    lines = _drop_running_lines(pages)
+    lines = body_lines(pages)
     if not lines:
         raise NoTextError(f"{name}: no text found by OCR" if wanted else f"{name}: no text layer (scanned?)")
     vocabulary = set(re.findall(r"\w[\w-]*", " ".join(line.text for line in lines).lower()))
@@ -74,7 +72,7 @@ SCAN_IMAGE_SHARE = 0.3
 STAMP_CHARS = 200
 
 
-def ocr_wanted(pages: list[list[tuple[str, float, bool]]], shares: list[float], mode: str) -> list[int]:
+def ocr_wanted(pages: list[list[PageLine]], shares: list[float], mode: str) -> list[int]:
     """Return the page numbers (1-based) to read by OCR: all for "always", none for "never"; for "auto" each page
     mostly covered by images whose text layer is no more than a stamp, cover line or Bates number."""
     if mode == "never":
@@ -82,10 +80,10 @@ def ocr_wanted(pages: list[list[tuple[str, float, bool]]], shares: list[float], 
     if mode == "always":
         return list(range(1, len(pages) + 1))
     return [n for n, (lines, share) in enumerate(zip(pages, shares), start=1)
-            if share >= SCAN_IMAGE_SHARE and sum(len(line[0]) for line in lines) < STAMP_CHARS]
+            if share >= SCAN_IMAGE_SHARE and sum(len(line.text) for line in lines) < STAMP_CHARS]
 
 
-def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[tuple[str, float, bool]]], list[float]]:
+def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[PageLine]], list[float]]:
     """Return, per page, its text lines in reading order as (text, top y, starts a text box), and the share of each
     page that images cover."""
     _install_pdf_guards()
@@ -107,7 +105,7 @@ def _pdf_page_lines(data: bytes, name: str, limits: Limits) -> tuple[list[list[t
 
 
 def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
-                            guard: _PdfGuard) -> tuple[list[list[tuple[str, float, bool]]], list[float]]:
+                            guard: _PdfGuard) -> tuple[list[list[PageLine]], list[float]]:
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -136,7 +134,7 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
     # all_texts: text drawn inside form XObjects (common in EDGAR filings) is laid out too.
     device = device_class(manager, laparams=LAParams(all_texts=True))
     interpreter = interpreter_class(manager, device)
-    pages: list[list[tuple[str, float, bool]]] = []
+    pages: list[list[PageLine]] = []
     shares: list[float] = []
     for page in PDFPage.create_pages(document):
         if len(pages) >= limits.max_pdf_pages:
@@ -154,7 +152,7 @@ def _pdf_page_lines_guarded(data: bytes, name: str, limits: Limits,
             layout = device.get_result()
         lines: list[list] = []
         _collect_pdf_lines(layout, layout.bbox, lines)
-        pages.append(_attach_labels(lines))
+        pages.append(attach_labels(_join_pieces(lines)))
         shares.append(_image_share(layout))
     if not pages:
         raise CorruptFileError(f"{name}: malformed PDF (no pages)")
@@ -181,7 +179,8 @@ def _image_share(layout) -> float:
 
 
 def _collect_pdf_lines(container, page_box, lines: list) -> None:
-    """Append the visible text lines of a layout container as (text, top y, starts a text box), in layout order."""
+    """Append the visible text lines of a layout container as [text, top y, starts a text box, left, bottom, right,
+    the box's lines], in layout order."""
     from pdfminer.layout import LTFigure, LTTextBox, LTTextLine
 
     x0, y0, x1, y1 = page_box
@@ -190,7 +189,7 @@ def _collect_pdf_lines(container, page_box, lines: list) -> None:
             _collect_pdf_lines(item, page_box, lines)
             continue
         members = item if isinstance(item, LTTextBox) else [item] if isinstance(item, LTTextLine) else []
-        first = True
+        box: list[str] = []
         for line in members:
             if not isinstance(line, LTTextLine):
                 continue
@@ -199,37 +198,57 @@ def _collect_pdf_lines(container, page_box, lines: list) -> None:
                 continue
             text = _clean_pdf_line(line.get_text())
             if text:
-                lines.append([text, line.y1, first, line.x0, line.y0, line.x1])
-                first = False
+                lines.append([text, line.y1, not box, line.x0, line.y0, line.x1, box])
+                box.append(text)
 
 
-def _attach_labels(lines: list[list]) -> list[tuple[str, float, bool]]:
-    """Return a page's lines with bare list labels ("(a)", "4.2", "•") joined to the text line beside them.
-
-    A hanging indent puts the label and its text in separate layout boxes; without this the labels come out as a
-    column of their own.
-    """
-    labels = [i for i, line in enumerate(lines) if _is_bare_label(line[0])]
-    dropped = set()
-    for i in labels:
-        text, _top, _first, _x0, y0, x1 = lines[i]
-        middle = (y0 + lines[i][1]) / 2
-        best = None
-        for j, other in enumerate(lines):
-            if j in dropped or j == i or _is_bare_label(other[0]):
-                continue
-            if other[3] >= x1 - 1 and other[4] <= middle <= other[1] and (best is None or other[3] < lines[best][3]):
-                best = j
-        if best is not None:
-            lines[best][0] = f"{text} {lines[best][0]}"
-            lines[best][2] = True  # a labelled line starts a paragraph
-            dropped.add(i)
-    return [(line[0], line[1], line[2]) for i, line in enumerate(lines) if i not in dropped]
+_BAND_PIECES = 64  # most line pieces on one baseline band that _join_pieces compares
 
 
-def _is_bare_label(text: str) -> bool:
-    """Return True for a line that is only a clause number or a bullet."""
-    return len(text) <= 12 and (bool(_NUMBER_RE.fullmatch(text)) or text in _BULLETS)
+def _join_pieces(lines: list[list]) -> list[list]:
+    """Return a page's lines ([text, top, starts a box, left, bottom, right, the box's lines]) as [text, top, starts a
+    box, left, bottom, right], the pieces of one line joined: pdfminer cuts a justified line at its wide word gaps,
+    and may box a piece apart, out of reading order. Pieces on one baseline less than 1.5 line heights apart are
+    one line when they share a box or one of them is a box of its own (a table's cells of several lines are not);
+    bare list labels are left to attach_labels."""
+    out: list[list] = []
+    gone: set[int] = set()  # ids of lines joined into another
+    bands: dict[int, list[list]] = {}  # kept lines by baseline, in 3-point bands, to find pieces quickly
+
+    def mate_of(line: list) -> list | None:
+        band = int(line[4] // 3)
+        # A band crowded past _BAND_PIECES is no line of text (a hostile page draws 100,000 glyphs on one
+        # baseline): it is not searched, which keeps the work linear.
+        return next((other for k in (band - 1, band, band + 1) if len(bands.get(k, ())) <= _BAND_PIECES
+                     for other in bands.get(k, ())
+                     if other is not line and id(other) not in gone and _same_line(line, other)), None)
+
+    for piece in lines:
+        target = None if is_bare_label(piece[0]) else mate_of(piece)
+        if target is None:
+            out.append(piece)
+            bands.setdefault(int(piece[4] // 3), []).append(piece)
+            continue
+        _merge_piece(target, piece)  # the piece read first keeps its place
+        while (other := mate_of(target)) is not None:  # the joined line may now reach a piece read earlier
+            _merge_piece(target, other)
+            gone.add(id(other))
+    return [line[:6] for line in out if id(line) not in gone]
+
+
+def _same_line(a: list, b: list) -> bool:
+    """Return True when two line pieces share a baseline and stand close enough to be one line."""
+    if is_bare_label(b[0]) or not (a[6] is b[6] or len(a[6]) == 1 or len(b[6]) == 1):
+        return False
+    height = max(min(a[1] - a[4], b[1] - b[4]), 1.0)
+    gap = max(a[3] - b[5], b[3] - a[5])
+    return abs(a[4] - b[4]) <= 0.25 * height and -1 <= gap <= 1.5 * height
+
+
+def _merge_piece(line: list, piece: list) -> None:
+    """Join `piece` into `line`, in left-to-right order."""
+    line[0] = f"{piece[0]} {line[0]}" if piece[3] < line[3] else f"{line[0]} {piece[0]}"
+    line[3], line[5] = min(line[3], piece[3]), max(line[5], piece[5])
 
 
 def _clean_pdf_line(text: str) -> str:
@@ -237,31 +256,6 @@ def _clean_pdf_line(text: str) -> str:
     if "(cid:" in text:
         text = _CID_RE.sub("", text)
     return " ".join(text.split())
-
-
-def _drop_running_lines(pages: list[list[tuple[str, float, bool]]]) -> list[_Line]:
-    """Return the body lines of all pages: running headers/footers and page-number lines removed."""
-    zones: list[set[int]] = []
-    seen: Counter = Counter()
-    for lines in pages:
-        by_height = sorted(range(len(lines)), key=lambda i: -lines[i][1])
-        zone = set(by_height[:_ZONE_LINES]) | set(by_height[-_ZONE_LINES:])
-        zones.append(zone)
-        seen.update({_running_key(lines[i][0]) for i in zone})
-    threshold = max(2, math.ceil(0.5 * len(pages)))
-    repeated = {key for key, count in seen.items() if count >= threshold and len(pages) >= 2}
-    body: list[_Line] = []
-    for page_no, (lines, zone) in enumerate(zip(pages, zones), start=1):
-        for i, (text, _top, box_start) in enumerate(lines):
-            if i in zone and (_PAGE_NUMBER_RE.fullmatch(text) or _running_key(text) in repeated):
-                continue
-            body.append(_Line(text=text, para=box_start, page=page_no))
-    return body
-
-
-def _running_key(text: str) -> str:
-    """Return a line with digits masked, so "Page 3 of 9" and "Page 4 of 9" compare equal."""
-    return re.sub(r"\d+", "#", text.lower())
 
 
 def _join_pdf_lines(lines: list[str], vocabulary: set[str]) -> str:

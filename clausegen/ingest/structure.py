@@ -112,8 +112,9 @@ def _caption(rest: str) -> str:
     return caption
 
 
-def _ends_sentence(text: str) -> bool:
-    """Return True when a line ends a sentence or a list entry, so the next line may start a new clause."""
+def _ends_sentence(text: str, list_entry: bool = True) -> bool:
+    """Return True when a line ends a sentence or (with `list_entry`) a list entry ("...; and"), so the next line
+    may start a new clause."""
     tail = text.rstrip()
     if not tail:
         return True
@@ -121,7 +122,7 @@ def _ends_sentence(text: str) -> bool:
         return True
     if tail[-1] in "\"”’)" and len(tail) > 1 and tail[-2] in ".;:!?":
         return True
-    return tail.endswith((" and", " or"))
+    return list_entry and tail.endswith((" and", " or"))
 
 
 def _depth(section: Section, caption_only: bool) -> int:
@@ -243,6 +244,8 @@ class _Line:
     table: bool = False  # markup says this line is a table row (HTML)
     item: bool = False  # markup says this line starts a list item
     page: int | None = None
+    left: float | None = None  # PDF: where the line starts across the page, in points
+    wraps: bool = False  # PDF: the line runs to the right margin, so its sentence may go on below
 
 
 def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
@@ -252,8 +255,11 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
     previous_ends = True
     for i, line in enumerate(lines):
         para = line.para
-        # A sentence that runs on past a page break or text box continues in lower case.
-        if para and groups and not previous_ends and not previous_heading and line.text[:1].islower():
+        # A sentence that runs on past a page break or text box continues in lower case, or (PDF) on a line indented
+        # under a numbered first line (a hanging indent, which puts the lines in separate layout boxes).
+        if para and groups and not previous_heading and (
+                (not previous_ends and line.text[:1].islower())
+                or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
             para = False
         at_boundary = para or previous_ends or previous_heading
         heading, item = line.heading, line.item or line.table
@@ -279,6 +285,24 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
         previous_heading = heading
         previous_ends = line.table or _ends_sentence(line.text)
     return [(g[0], g[1], g[2]) for g in groups]
+
+
+_INDENT = 4.0  # points a line must start right of its paragraph's first line to be indented under it
+
+
+def _hangs(line: _Line, first: _Line, previous: _Line, kind: str) -> bool:
+    """Return True when `line` continues a numbered paragraph set with a hanging indent: the paragraph starts with a
+    clause number, the line above ran to the right margin without ending a sentence, and `line` starts further
+    right than the number, without a bullet. A line that starts "(3)" then continues "... the first three": a new
+    sub-clause "(a) ..." follows a line that ends its lead-in (":") or stops short of the margin. A line above
+    that ends in "and" or "or" ran on too: a list entry that it ended would be followed by the next label."""
+    if kind != "paragraph" or not previous.wraps or line.left is None or first.left is None:
+        return False
+    if _ends_sentence(previous.text, list_entry=False):
+        return False
+    if line.left <= first.left + _INDENT or _BULLET_RE.match(line.text):
+        return False
+    return bool(_split_number(first.text)[0])
 
 
 _PAGE_NUMBER_RE = re.compile(
