@@ -206,6 +206,28 @@ def test_list_items_take_the_duty_of_their_lead_in(library):
     assert "stalk" in findings["end_use"].evidence[0].text
 
 
+LINE_LIST = ("Restrictions.  You shall not, directly or indirectly:\nDecompile or modify the Product.\n"
+             "Copy the Product except for backup purposes;\nUse the Product only for the purposes of a pilot; or\n"
+             "Sublicense the Product to anyone.\nOwnership.  Vendor keeps all rights in the Product.")
+
+
+def test_a_list_written_one_item_per_line_inherits_its_lead_in(library):
+    """Lines under "You shall not:" without markers are items of that lead-in, one passage each, up to the line
+    after "; or" or the next clause."""
+    detector = get_detector(library)
+    doc = document([("paragraph", LINE_LIST)])
+    units = detector.section_units(doc, 0, (0, 0))
+    texts = [doc.text[u.start:u.end] for u in units]
+    lead = texts.index("You shall not, directly or indirectly:")
+    items = [t for u, t in zip(units, texts) if u.lead == lead]
+    assert items == ["Decompile or modify the Product.", "Copy the Product except for backup purposes;",
+                     "Use the Product only for the purposes of a pilot; or", "Sublicense the Product to anyone."]
+    # "shall not ... sublicense" binds the reader through its lead-in
+    findings = detect_text(LINE_LIST, library, YOU_WE)
+    assert findings["transfer_restriction"].status == "present"
+    assert "Sublicense the Product" in findings["transfer_restriction"].evidence[0].text
+
+
 def test_paraphrase_of_a_library_wording_counts(library):
     clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
     findings = detect_text(clause.expected, library, SUPPLY)

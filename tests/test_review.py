@@ -231,14 +231,9 @@ def test_one_status_whatever_the_format(sample_reviews, stem):
 
 
 CORPUS_DOCX = SHARED_CORPUS / "agreements" / "docx"
-# The reference text drops Word's list numbering, so clause 10(d) ("You shall not: ... d. ... use any such modules
-# ... separately") reads as a bare sentence and is scored on its own; the DOCX keeps the list and its lead.
-DOCX_XFAIL = {"juniper-eula": "the reference text loses the list structure of clause 10 (end_use partial vs present)"}
 
 
-@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=DOCX_XFAIL[s]))
-                                  if s in DOCX_XFAIL else s
-                                  for s in sorted(p.stem for p in CORPUS_DOCX.glob("*.docx"))] if CORPUS_DOCX.is_dir()
+@pytest.mark.parametrize("stem", sorted(p.stem for p in CORPUS_DOCX.glob("*.docx")) if CORPUS_DOCX.is_dir()
                          else [pytest.param("absent", marks=pytest.mark.skip(reason="../shared is absent"))])
 def test_corpus_docx_reviews_like_its_reference_text(library, stem):
     """A real DOCX and the plain text of the same document get the same ten statuses."""

@@ -59,6 +59,16 @@ LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|fol
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
                            r"(?:shall\s+mean|means|has\s+the\s+meaning|refers\s+to|shall\s+have\s+the\s+meaning)\b")
+# a line that ends with ":" opens a list written one item per line; in such a list, a line that ends with ";" (or
+# "; or", "; and") ends its item, unless the next line starts with a marker ("(b)": the items are inline ones)
+LIST_LEAD_RE = re.compile(r"[:—][ \t\xa0]*\n")
+LIST_LINE_RE = re.compile(r"(?:[:;—]|[;,][ \t\xa0]*(?:or|and))[ \t\xa0]*\n(?![ \t\xa0]*\(?[a-zA-Z0-9]{1,4}[.)][ \t\xa0])")
+# a line that opens a new clause, not another item of the list above it: a number ("12.", "4.2"), a run-in heading
+# ("Ownership.  Juniper retains ...": capitalised words, a period, two spaces) or a title line ("Definitions.")
+NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]|[A-Z][\w'’&/-]*(?:[ \t]+(?:[A-Z][\w'’&/-]*|and|or|of|"
+                           r"on|for|to|in|with|by))*(?:[.:][ \t\xa0]{2,}|[.:]?[ \t\xa0]*(?:\n|$)))")
+AND_OR_END_RE = re.compile(r"\b(?:or|and)\W*$")
+ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
 WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
