@@ -79,6 +79,7 @@ class Builder:
                 fuzzy_upgrade=float(detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)),
                 third_party=set(detection.get("third_party") or []),
                 any_party=set(detection.get("any_party") or []),
+                impersonal=set(detection.get("impersonal") or []),
                 description=safeguard.description,
             )
         self.anchor_words = frozenset(self.anchor_index)

@@ -13,7 +13,7 @@ LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "reference", "fuzzy_upgrade", "third_party", "any_party"}
+                  "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
@@ -27,6 +27,14 @@ CUE_PRIORITY = {"rule": 6, "prohibit": 5, "empty": 4, "weak": 3, "neutral": 3, "
 SKIPPED_CUES = ("carve", "require", "neutral")  # cues that never govern a feature
 SUBMIT_VERBS = {"permit", "allow", "grant", "provide", "submit", "cooperate", "make", "give", "furnish", "afford",
                 "certify", "keep", "maintain", "deliver", "let", "enable"}
+# "an ability of Customer to terminate", "Customer's right to audit": the party named right before "to VERB" acts
+AGENT_WORDS = {"'s", "’s", "'", "right", "rights", "option", "ability", "election", "entitlement", "power", "authority",
+               "to", "the", "sole", "exclusive", "absolute", "discretion", "a", "an", "its"}
+REQUIRE_WORDS = {"require", "request", "ask", "direct", "instruct", "cause", "oblige", "obligate", "compel", "demand"}
+NEGATORS = {"no", "without", "never", "nor", "non"}  # "contains no kill switch": the feature right after is denied
+UNBOUND_CUES = ("imperative", "we_do_not_allow")
+BE_WORDS = {"be", "is", "are", "been", "being"}
+PASSIVE_USE = {"used", "utilized", "utilised", "employed", "deployed", "operated", "exploited", "accessed"}  # cue ids that bind the reader although no party is named
 DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every", "all", "that", "this"}
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
@@ -114,6 +122,7 @@ class Rules:
     fuzzy_upgrade: float
     third_party: set[str] = field(default_factory=set)
     any_party: set[str] = field(default_factory=set)
+    impersonal: set[str] = field(default_factory=set)  # a passage that binds no named party needs one of these
     description: str = ""  # what the safeguard asks, in words (safeguards.yaml), for explanations
     sorted_references: list[str] = field(init=False)  # the references with their words sorted, for similarity
 

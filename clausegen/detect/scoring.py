@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from clausegen.model import Document
-from clausegen.detect.common import (Analysis, DETERMINERS, Hit, Mention, NO_CURE_RE, OBJECT_MARKERS, RESERVED_LABELS,
-                                     Rules, SKIPPED_CUES, SUBMIT_VERBS, Unit, WEAK_WINDOW)
+from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINERS, Hit, Mention, NEGATORS, NO_CURE_RE,
+                                     OBJECT_MARKERS, PASSIVE_USE, REQUIRE_WORDS, RESERVED_LABELS, Rules, SKIPPED_CUES,
+                                     SUBMIT_VERBS, UNBOUND_CUES, Unit, WEAK_WINDOW)
 from clausegen.detect.matching import Bag
 
 
@@ -115,6 +116,9 @@ class Judge:
             subject = subject or "recipient"
         modality = cue[2] if cue else "none"
         cue_id = cue[3] if cue else ""
+        if rules.direction == "right" and self._denied(context, anchor):
+            # "the Software contains no kill switch", "without suspension": the right is denied, not granted
+            return Hit(i, "negated", combo, rule_ids, modality, cue_id, subject or "none", set())
         if modality == "rule":  # the supplier's house rule binds the users
             modality, subject = "prohibit", "none"
         wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
@@ -138,6 +142,9 @@ class Judge:
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
         role = subject or "none"
+        if role == "none" and rules.impersonal and cue is not None and cue_id not in UNBOUND_CUES \
+                and self._passive_about_other(rules, context):
+            return None  # passive voice about something else ("the defined terms shall only be used for ...")
         any_party = feature in rules.any_party
         if any_party:  # "a way to report misuse is provided", "anyone may report": whoever states it
             role = "none"
@@ -170,6 +177,49 @@ class Judge:
                     continue
             out[label] = found
         return out
+
+    @staticmethod
+    def _passive_about_other(rules: Rules, a: Analysis) -> bool:
+        """Return whether a passage is in the passive voice ("... shall only be used for ...") with a subject that holds
+        none of the safeguard's `impersonal` features: "The defined terms shall only be used for the construction of
+        this Agreement" binds no one to an end use; "The System shall not be used ..." does."""
+        tokens = a.tokens
+        passive = next((k for k in range(2, len(tokens)) if tokens[k].lower_ in PASSIVE_USE
+                        and (tokens[k - 1].lower_ in BE_WORDS or tokens[k - 2].lower_ in BE_WORDS)), None)
+        if passive is None or not a.cues:
+            return False
+        first = min(passive, a.cues[0][0])
+        if not any(t.is_alpha for t in tokens[:first]):
+            return False  # "Used only for ...": no subject to judge
+        feats = a.feats.get(rules.sid, {})
+        return not any(start < first for label in rules.impersonal for start, _, _ in feats.get(label, ()))
+
+    @staticmethod
+    def _denied(a: Analysis, anchor: int) -> bool:
+        """Return whether a negator stands right before a feature ("no kill switch", "without any audit"), not at the
+        head of the sentence ("No audit shall take place more than once a year" limits a right that exists)."""
+        k = anchor - 1
+        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        if k < 0 or a.tokens[k].lower_ not in NEGATORS:
+            return False
+        return any(t.is_alpha and len(t) > 1 for t in a.tokens[:k])
+
+    @staticmethod
+    def _agent(a: Analysis, anchor: int) -> str:
+        """Return the role of the party named right before "to" and the feature ("an ability of Customer to
+        terminate", "permit Licensor to audit", "Customer's right to terminate"), or ""."""
+        mention = next((m for m in reversed(a.mentions) if m.end <= anchor), None)
+        if mention is None or not 0 < anchor - mention.end <= 6 or a.tokens[anchor - 1].lower_ != "to":
+            return ""
+        if any(t.lower_ not in AGENT_WORDS for t in a.tokens[mention.end:anchor]):
+            return ""
+        k = mention.start - 1
+        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        if k >= 0 and a.tokens[k].norm_ in REQUIRE_WORDS:
+            return ""  # "may require the Customer to certify": the one who requires holds the right
+        return mention.role
 
     @staticmethod
     def _is_object(a: Analysis, mention: Mention) -> bool:
@@ -246,8 +296,9 @@ class Judge:
             if inside and any(t.norm_ in ("permit", "allow", "enable", "authorize", "entitle", "grant", "let")
                               for t in a.tokens[cue[0]:inside[-1].start]):
                 actor = inside[-1].role
-        if actor == "supplier":
-            return "ok" if modality in ("right", "none") else "none"
+        actor = Judge._agent(a, anchor) or actor
+        if actor == "supplier":  # its own right, or one the recipient must grant it ("shall permit Supplier to audit")
+            return "ok" if modality in ("right", "none") or (actor != role and modality != "prohibit") else "none"
         if actor in ("mutual", "unknown", "none"):
             return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
         # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")
