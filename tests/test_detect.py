@@ -228,6 +228,20 @@ def test_a_list_written_one_item_per_line_inherits_its_lead_in(library):
     assert "Sublicense the Product" in findings["transfer_restriction"].evidence[0].text
 
 
+@pytest.mark.parametrize("kind, lead", [("heading", "Do not"), ("heading", "YOU AGREE THAT YOU WILL NOT:"),
+                                        ("paragraph", "You agree that you will not")])
+def test_a_prohibition_heading_or_open_lead_in_governs_its_bullets(library, kind, lead):
+    doc = document([("paragraph", "These terms apply to your use of the App."), (kind, lead),
+                    ("paragraph", "- use the App to track or follow people;"), ("paragraph", "- resell the App."),
+                    ("heading", "Contact"), ("paragraph", "- write to us with questions.")])
+    detector = get_detector(library)
+    assert detector.section_leads(doc) == {2: 1, 3: 1}  # the bullets under "Contact" have no lead-in
+    findings, _ = detector.detect(doc)
+    assert findings["end_use"].status == "present"
+    assert findings["transfer_restriction"].status == "present"
+    assert "track or follow people" in findings["end_use"].evidence[0].text
+
+
 def test_paraphrase_of_a_library_wording_counts(library):
     clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
     findings = detect_text(clause.expected, library, SUPPLY)

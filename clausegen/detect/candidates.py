@@ -8,8 +8,9 @@ from clausegen.model import Document
 from clausegen.detect import common
 from clausegen.detect.common import (AND_OR_END_RE, Analysis, BOUNDARY_RE, CONTINUATION_RE, CUE_PRIORITY,
                                      DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, ITEM_LIMIT, ITEM_RE, LEAD_END_RE,
-                                     LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE, RECITAL_END_RE,
-                                     RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
+                                     LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE,
+                                     OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit,
+                                     WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
 
 
@@ -17,7 +18,8 @@ class CandidateFinder:
     """Cut a document into passages and keep those whose words can complete a rule."""
 
     def section_leads(self, doc: Document) -> dict[int, int]:
-        """Return, for each section that is a list item, the section that introduces the list (ends with ':')."""
+        """Return, for each section that is a list item, the section that introduces the list (a paragraph or heading
+        that ends with ":" or reads as a lead-in: "You agree that you will not", "Do not")."""
         text, sections = doc.text, doc.sections
         leads: dict[int, int] = {}
         last_colon = None
@@ -26,8 +28,12 @@ class CandidateFinder:
             if head.startswith("<!--"):
                 continue  # markup between a lead-in and its list
             tail = text[max(section.start, section.end - 4):section.end].rstrip()
+            opens = tail.endswith((":", "—", ":-")) or OPEN_LEAD_RE.search(text, max(section.start, section.end - 12),
+                                                                            section.end)
             if section.kind == "heading" or (last_colon is not None and is_sibling(sections[last_colon], section)):
-                last_colon = None  # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list
+                # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list; a heading that reads
+                # as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:") opens one
+                last_colon = j if section.kind == "heading" and opens else None
             if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
                                               or NUMBERED_RE.match(head) or (last_colon is not None
                                                                               and section.number)):
@@ -38,7 +44,7 @@ class CandidateFinder:
                 continue
             if section.kind == "heading":
                 continue
-            last_colon = j if tail.endswith((":", "—", ":-")) else None
+            last_colon = j if opens else None
         return leads
 
     def recital_span(self, text: str) -> tuple[int, int]:

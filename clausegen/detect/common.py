@@ -63,6 +63,8 @@ BOUNDARY_RE = re.compile(
     r"|(?<=\n)[ \t]*\n\s*"  # a blank line
     r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
 )
+# a paragraph or heading without a colon that still opens a list: "You agree that you will not", "Do not", "Don't"
+OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to)\s*$", re.IGNORECASE)
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
