@@ -33,6 +33,7 @@ AGENT_WORDS = {"'s", "’s", "'", "right", "rights", "option", "ability", "elect
 REQUIRE_WORDS = {"require", "request", "ask", "direct", "instruct", "cause", "oblige", "obligate", "compel", "demand"}
 NEGATORS = {"no", "without", "never", "nor", "non"}  # "contains no kill switch": the feature right after is denied
 UNBOUND_CUES = ("imperative", "we_do_not_allow")
+MODAL_WORDS = {"shall", "will", "may", "must", "can", "should", "agrees", "agree", "is", "are", "has", "hereby"}
 BE_WORDS = {"be", "is", "are", "been", "being"}
 PASSIVE_USE = {"used", "utilized", "utilised", "employed", "deployed", "operated", "exploited", "accessed"}  # cue ids that bind the reader although no party is named
 DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every", "all", "that", "this"}

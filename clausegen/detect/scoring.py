@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from clausegen.model import Document
-from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINERS, Hit, Mention, NEGATORS, NO_CURE_RE,
-                                     OBJECT_MARKERS, PASSIVE_USE, REQUIRE_WORDS, RESERVED_LABELS, Rules, SKIPPED_CUES,
-                                     SUBMIT_VERBS, UNBOUND_CUES, Unit, WEAK_WINDOW)
+from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINERS, Hit, Mention, MODAL_WORDS,
+                                     NEGATORS, NO_CURE_RE, OBJECT_MARKERS, PASSIVE_USE, REQUIRE_WORDS, RESERVED_LABELS,
+                                     Rules, SKIPPED_CUES, SUBMIT_VERBS, UNBOUND_CUES, Unit, WEAK_WINDOW)
 from clausegen.detect.matching import Bag
 
 
@@ -142,6 +142,11 @@ class Judge:
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
         role = subject or "none"
+        if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and self._passive(context) \
+                and any(m.role == "recipient" for m in context.mentions):
+            # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
+            # recipient is named, but not as the one who acts; the duty is the other side's
+            return Hit(i, "other", combo, rule_ids, modality, cue_id, "supplier", elements)
         if role == "none" and rules.impersonal and cue is not None and cue_id not in UNBOUND_CUES \
                 and self._passive_about_other(rules, context):
             return None  # passive voice about something else ("the defined terms shall only be used for ...")
@@ -177,6 +182,24 @@ class Judge:
                     continue
             out[label] = found
         return out
+
+    @staticmethod
+    def _is_modifier(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention qualifies the noun after it ("Customer Personal Data", "Licensee Content"), so
+        names no one who acts."""
+        return mention.end < len(a.tokens) and a.tokens[mention.end].is_title and \
+            a.tokens[mention.end].lower_ not in MODAL_WORDS
+
+    @staticmethod
+    def _passive(a: Analysis) -> bool:
+        """Return whether a passage has a verb in the passive voice ("shall be processed", "will be deleted")."""
+        tokens = a.tokens
+        for k in range(len(tokens) - 1):
+            if tokens[k].lower_ in BE_WORDS:
+                for t in tokens[k + 1:k + 3]:
+                    if t.is_alpha and len(t) > 3 and t.lower_.endswith(("ed", "en")):
+                        return True
+        return False
 
     @staticmethod
     def _passive_about_other(rules: Rules, a: Analysis) -> bool:
@@ -263,15 +286,20 @@ class Judge:
         # the party named before both the cue and the feature acts; failing that, the one before the cue
         for limit in dict.fromkeys((min(cue[0], anchor), cue[0])):
             for mention in reversed(a.mentions):
-                if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention):
+                if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention) \
+                        and not Judge._is_modifier(a, mention):
                     subject = mention.role
                     break
             if subject is not None:
                 break
         if subject is None:  # passive voice: "... may not be assigned by the Licensee"
             for mention in a.mentions:
-                if mention.start > anchor and mention.start - anchor <= 12 and mention.start > 0 \
-                        and a.tokens[mention.start - 1].lower_ == "by":
+                k = mention.start - 1
+                while k > 0 and a.tokens[k].lower_ in DETERMINERS:
+                    k -= 1
+                # the agent follows the feature or the verb: "shall be processed by the Processor only for ..."
+                near = 0 < mention.start - anchor <= 12 or 0 < mention.start - cue[0] <= 8
+                if near and k >= 0 and a.tokens[k].lower_ == "by":
                     subject = mention.role
                     break
         return cue, subject
