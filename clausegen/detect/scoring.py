@@ -142,8 +142,9 @@ class Judge:
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
         role = subject or "none"
-        if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and self._passive(context) \
-                and any(m.role == "recipient" for m in context.mentions):
+        recipient = [m for m in context.mentions if m.role == "recipient"]
+        if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
+                and self._passive(context) and not any(self._follows_cue(context, m) for m in recipient):
             # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
             # recipient is named, but not as the one who acts; the duty is the other side's
             return Hit(i, "other", combo, rule_ids, modality, cue_id, "supplier", elements)
@@ -189,6 +190,27 @@ class Judge:
         names no one who acts."""
         return mention.end < len(a.tokens) and a.tokens[mention.end].is_title and \
             a.tokens[mention.end].lower_ not in MODAL_WORDS
+
+    @staticmethod
+    def _done_by_supplier(rules: Rules, a: Analysis) -> bool:
+        """Return whether one of the safeguard's features is a verb whose agent is the supplier ("must be renewed by
+        the Licensor")."""
+        ends = {end for found in a.feats.get(rules.sid, {}).values() for _, end, _ in found}
+        for m in a.mentions:
+            k = m.start - 1
+            while k > 0 and a.tokens[k].lower_ in DETERMINERS:
+                k -= 1
+            if m.role == "supplier" and k > 0 and a.tokens[k].lower_ == "by" and k in ends:
+                return True
+        return False
+
+    @staticmethod
+    def _follows_cue(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention opens the clause a cue introduces ("on the condition that the Customer uses")."""
+        k = mention.start - 1
+        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        return any(k <= c[1] - 1 < mention.start for c in a.cues)
 
     @staticmethod
     def _passive(a: Analysis) -> bool:
@@ -325,8 +347,10 @@ class Judge:
                               for t in a.tokens[cue[0]:inside[-1].start]):
                 actor = inside[-1].role
         actor = Judge._agent(a, anchor) or actor
-        if actor == "supplier":  # its own right, or one the recipient must grant it ("shall permit Supplier to audit")
-            return "ok" if modality in ("right", "none") or (actor != role and modality != "prohibit") else "none"
+        if actor == "supplier":  # its own right, one the recipient must grant it ("shall permit Supplier to audit"), or
+            # an act in its hands ("must be renewed by the Licensor")
+            granted = actor != role or Judge._done_by_supplier(rules, a)
+            return "ok" if modality in ("right", "none") or (granted and modality != "prohibit") else "none"
         if actor in ("mutual", "unknown", "none"):
             return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
         # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")
