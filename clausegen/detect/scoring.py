@@ -284,7 +284,10 @@ class Judge:
                 continue  # a generic role word ("a hosting provider") is not the contract's party
             if m.role == "supplier":
                 out.add("names_supplier")
-                if m.start > 0 and a.tokens[m.start - 1].lower_ == "by":
+                k = m.start - 1
+                while k > 0 and a.tokens[k].lower_ in DETERMINERS:
+                    k -= 1
+                if k >= 0 and a.tokens[k].lower_ == "by":
                     out.add("by_supplier")
             elif m.role == "recipient":
                 out.add("names_recipient")
