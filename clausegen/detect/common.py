@@ -71,9 +71,11 @@ LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|fol
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
                            r"(?:shall\s+mean|means|has\s+the\s+meaning|refers\s+to|shall\s+have\s+the\s+meaning)\b")
 # a line that ends with ":" opens a list written one item per line; in such a list, a line that ends with ";" (or
-# "; or", "; and") ends its item, unless the next line starts with a marker ("(b)": the items are inline ones)
+# "; or", "; and") ends its item when the next line starts a new one with a capitalised word (not a marker such as
+# "(b)": those items are inline ones; not a lower-case word: that line goes on with the same item)
 LIST_LEAD_RE = re.compile(r"[:—][ \t\xa0]*\n")
-LIST_LINE_RE = re.compile(r"(?:[:;—]|[;,][ \t\xa0]*(?:or|and))[ \t\xa0]*\n(?![ \t\xa0]*\(?[a-zA-Z0-9]{1,4}[.)][ \t\xa0])")
+LIST_LINE_RE = re.compile(r"[:—][ \t\xa0]*\n(?![ \t\xa0]*\(?[a-zA-Z0-9]{1,4}[.)][ \t\xa0])"
+                          r"|(?:;|[;,][ \t\xa0]*(?:or|and))[ \t\xa0]*\n(?=[ \t\xa0]*[A-Z][a-z])")
 # a line that opens a new clause, not another item of the list above it: a number ("12.", "4.2"), a run-in heading
 # ("Ownership.  Juniper retains ...": capitalised words, a period, two spaces) or a title line ("Definitions.")
 NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]|[A-Z][\w'’&/-]*(?:[ \t]+(?:[A-Z][\w'’&/-]*|and|or|of|"
