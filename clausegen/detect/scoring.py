@@ -144,9 +144,10 @@ class Judge:
         role = subject or "none"
         recipient = [m for m in context.mentions if m.role == "recipient"]
         if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
+                and not any(m.role == "mutual" for m in context.mentions) \
                 and self._passive(context) and not any(self._follows_cue(context, m) for m in recipient):
             # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
-            # recipient is named, but not as the one who acts; the duty is the other side's
+            # recipient is named, but not as the one who acts (and no mutual term is); the duty is the other side's
             return Hit(i, "other", combo, rule_ids, modality, cue_id, "supplier", elements)
         if role == "none" and rules.impersonal and cue is not None and cue_id not in UNBOUND_CUES \
                 and self._passive_about_other(rules, context):
