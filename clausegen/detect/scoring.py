@@ -142,6 +142,8 @@ class Judge:
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
         role = subject or "none"
+        if role == "none" and cue is not None and any(t.lower_ in self.organ_words for t in context.tokens[:cue[0]]):
+            return None  # "The Board's Compliance Committee shall oversee ...": a company organ, no contract party
         recipient = [m for m in context.mentions if m.role == "recipient"]
         if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
                 and not any(m.role == "mutual" for m in context.mentions) \
