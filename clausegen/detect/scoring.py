@@ -146,7 +146,8 @@ class Judge:
             return None  # "The Board's Compliance Committee shall oversee ...": a company organ, no contract party
         recipient = [m for m in context.mentions if m.role == "recipient"]
         if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
-                and not any(m.role == "mutual" for m in context.mentions) \
+                and cue is not None and not any(m.role == "mutual" for m in context.mentions) \
+                and not any(t.lower_ in ("and", ";") for t in context.tokens[anchor:cue[0]]) \
                 and self._passive(context) and not any(self._follows_cue(context, m) for m in recipient):
             # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
             # recipient is named, but not as the one who acts (and no mutual term is); the duty is the other side's
