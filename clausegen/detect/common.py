@@ -32,10 +32,10 @@ AGENT_WORDS = {"'s", "’s", "'", "right", "rights", "option", "ability", "elect
                "to", "the", "sole", "exclusive", "absolute", "discretion", "a", "an", "its"}
 REQUIRE_WORDS = {"require", "request", "ask", "direct", "instruct", "cause", "oblige", "obligate", "compel", "demand"}
 NEGATORS = {"no", "without", "never", "nor", "non"}  # "contains no kill switch": the feature right after is denied
-UNBOUND_CUES = ("imperative", "we_do_not_allow")
+UNBOUND_CUES = ("imperative", "we_do_not_allow")  # cue ids that bind the reader although no party is named
 MODAL_WORDS = {"shall", "will", "may", "must", "can", "should", "agrees", "agree", "is", "are", "has", "hereby"}
 BE_WORDS = {"be", "is", "are", "been", "being"}
-PASSIVE_USE = {"used", "utilized", "utilised", "employed", "deployed", "operated", "exploited", "accessed"}  # cue ids that bind the reader although no party is named
+PASSIVE_USE = {"used", "utilized", "utilised", "employed", "deployed", "operated", "exploited", "accessed"}
 DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every", "all", "that", "this"}
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
@@ -78,8 +78,9 @@ LIST_LINE_RE = re.compile(r"[:—][ \t\xa0]*\n(?![ \t\xa0]*\(?[a-zA-Z0-9]{1,4}[.
                           r"|(?:;|[;,][ \t\xa0]*(?:or|and))[ \t\xa0]*\n(?=[ \t\xa0]*[A-Z][a-z])")
 # a line that opens a new clause, not another item of the list above it: a number ("12.", "4.2"), a run-in heading
 # ("Ownership.  Juniper retains ...": capitalised words, a period, two spaces) or a title line ("Definitions.")
-NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]|[A-Z][\w'’&/-]*(?:[ \t]+(?:[A-Z][\w'’&/-]*|and|or|of|"
-                           r"on|for|to|in|with|by))*(?:[.:][ \t\xa0]{2,}|[.:]?[ \t\xa0]*(?:\n|$)))")
+NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]"
+                           r"|[A-Z][\w'’&/-]*(?:[ \t]+(?:[A-Z][\w'’&/-]*|and|or|of|on|for|to|in|with|by))*"
+                           r"(?:[.:][ \t\xa0]{2,}|[.:]?[ \t\xa0]*(?:\n|$)))")
 AND_OR_END_RE = re.compile(r"\b(?:or|and)\W*$")
 ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)

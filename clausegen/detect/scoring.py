@@ -189,6 +189,14 @@ class Judge:
         return out
 
     @staticmethod
+    def _before(a: Analysis, start: int) -> int:
+        """Return the position of the word before token `start`, determiners skipped ("by the Licensor" -> "by")."""
+        k = start - 1
+        while k > 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        return k
+
+    @staticmethod
     def _is_modifier(a: Analysis, mention: Mention) -> bool:
         """Return whether a mention qualifies the noun after it ("Customer Personal Data", "Licensee Content"), so
         names no one who acts."""
@@ -201,9 +209,7 @@ class Judge:
         the Licensor")."""
         ends = {end for found in a.feats.get(rules.sid, {}).values() for _, end, _ in found}
         for m in a.mentions:
-            k = m.start - 1
-            while k > 0 and a.tokens[k].lower_ in DETERMINERS:
-                k -= 1
+            k = Judge._before(a, m.start)
             if m.role == "supplier" and k > 0 and a.tokens[k].lower_ == "by" and k in ends:
                 return True
         return False
@@ -211,9 +217,7 @@ class Judge:
     @staticmethod
     def _follows_cue(a: Analysis, mention: Mention) -> bool:
         """Return whether a mention opens the clause a cue introduces ("on the condition that the Customer uses")."""
-        k = mention.start - 1
-        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
-            k -= 1
+        k = Judge._before(a, mention.start)
         return any(k <= c[1] - 1 < mention.start for c in a.cues)
 
     @staticmethod
@@ -247,9 +251,7 @@ class Judge:
     def _denied(a: Analysis, anchor: int) -> bool:
         """Return whether a negator stands right before a feature ("no kill switch", "without any audit"), not at the
         head of the sentence ("No audit shall take place more than once a year" limits a right that exists)."""
-        k = anchor - 1
-        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
-            k -= 1
+        k = Judge._before(a, anchor)
         if k < 0 or a.tokens[k].lower_ not in NEGATORS:
             return False
         return any(t.is_alpha and len(t) > 1 for t in a.tokens[:k])
@@ -263,9 +265,7 @@ class Judge:
             return ""
         if any(t.lower_ not in AGENT_WORDS for t in a.tokens[mention.end:anchor]):
             return ""
-        k = mention.start - 1
-        while k >= 0 and a.tokens[k].lower_ in DETERMINERS:
-            k -= 1
+        k = Judge._before(a, mention.start)
         if k >= 0 and a.tokens[k].norm_ in REQUIRE_WORDS:
             return ""  # "may require the Customer to certify": the one who requires holds the right
         return mention.role
@@ -288,9 +288,7 @@ class Judge:
                 continue  # a generic role word ("a hosting provider") is not the contract's party
             if m.role == "supplier":
                 out.add("names_supplier")
-                k = m.start - 1
-                while k > 0 and a.tokens[k].lower_ in DETERMINERS:
-                    k -= 1
+                k = Judge._before(a, m.start)
                 if k >= 0 and a.tokens[k].lower_ == "by":
                     out.add("by_supplier")
             elif m.role == "recipient":
@@ -323,9 +321,7 @@ class Judge:
                 break
         if subject is None:  # passive voice: "... may not be assigned by the Licensee"
             for mention in a.mentions:
-                k = mention.start - 1
-                while k > 0 and a.tokens[k].lower_ in DETERMINERS:
-                    k -= 1
+                k = Judge._before(a, mention.start)
                 # the agent follows the feature or the verb: "shall be processed by the Processor only for ..."
                 near = 0 < mention.start - anchor <= 12 or 0 < mention.start - cue[0] <= 8
                 if near and k >= 0 and a.tokens[k].lower_ == "by":
