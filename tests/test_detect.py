@@ -206,6 +206,42 @@ def test_list_items_take_the_duty_of_their_lead_in(library):
     assert "stalk" in findings["end_use"].evidence[0].text
 
 
+LINE_LIST = ("Restrictions.  You shall not, directly or indirectly:\nDecompile or modify the Product.\n"
+             "Copy the Product except for backup purposes;\nUse the Product only for the purposes of a pilot; or\n"
+             "Sublicense the Product to anyone.\nOwnership.  Vendor keeps all rights in the Product.")
+
+
+def test_a_list_written_one_item_per_line_inherits_its_lead_in(library):
+    """Lines under "You shall not:" without markers are items of that lead-in, one passage each, up to the line
+    after "; or" or the next clause."""
+    detector = get_detector(library)
+    doc = document([("paragraph", LINE_LIST)])
+    units = detector.section_units(doc, 0, (0, 0))
+    texts = [doc.text[u.start:u.end] for u in units]
+    lead = texts.index("You shall not, directly or indirectly:")
+    items = [t for u, t in zip(units, texts) if u.lead == lead]
+    assert items == ["Decompile or modify the Product.", "Copy the Product except for backup purposes;",
+                     "Use the Product only for the purposes of a pilot; or", "Sublicense the Product to anyone."]
+    # "shall not ... sublicense" binds the reader through its lead-in
+    findings = detect_text(LINE_LIST, library, YOU_WE)
+    assert findings["transfer_restriction"].status == "present"
+    assert "Sublicense the Product" in findings["transfer_restriction"].evidence[0].text
+
+
+@pytest.mark.parametrize("kind, lead", [("heading", "Do not"), ("heading", "YOU AGREE THAT YOU WILL NOT:"),
+                                        ("paragraph", "You agree that you will not")])
+def test_a_prohibition_heading_or_open_lead_in_governs_its_bullets(library, kind, lead):
+    doc = document([("paragraph", "These terms apply to your use of the App."), (kind, lead),
+                    ("paragraph", "- use the App to track or follow people;"), ("paragraph", "- resell the App."),
+                    ("heading", "Contact"), ("paragraph", "- write to us with questions.")])
+    detector = get_detector(library)
+    assert detector.section_leads(doc) == {2: 1, 3: 1}  # the bullets under "Contact" have no lead-in
+    findings, _ = detector.detect(doc)
+    assert findings["end_use"].status == "present"
+    assert findings["transfer_restriction"].status == "present"
+    assert "track or follow people" in findings["end_use"].evidence[0].text
+
+
 def test_paraphrase_of_a_library_wording_counts(library):
     clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
     findings = detect_text(clause.expected, library, SUPPLY)

@@ -16,6 +16,9 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
                                          # feature with it)
       third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
       any_party: [channel]               # features that count whoever states them ("a way to report misuse")
+      impersonal: [used_thing, use_verb] # a passage that names no bound party (passive voice) counts only when
+                                         # its subject holds one: "The System shall not be used ...", not "The
+                                         # defined terms shall only be used for ..."
       reference: ["The Customer shall comply with ..."]   # extra reference wordings for the similarity check
 
 A passage is a sentence (or a list item with the sentence that introduces it). For every passage the detector

@@ -79,6 +79,7 @@ class Builder:
                 fuzzy_upgrade=float(detection.get("fuzzy_upgrade", DEFAULT_FUZZY_UPGRADE)),
                 third_party=set(detection.get("third_party") or []),
                 any_party=set(detection.get("any_party") or []),
+                impersonal=set(detection.get("impersonal") or []),
                 description=safeguard.description,
             )
         self.anchor_words = frozenset(self.anchor_index)
@@ -119,6 +120,7 @@ class Builder:
 
         self.imperatives = {str(w).lower() for w in self.lexicon.get("imperative_verbs") or []}
         self.title_words = {str(w).lower() for w in self.lexicon.get("title_words") or []}
+        self.organ_words = {str(w).lower() for w in self.lexicon.get("organ_words") or []}
         self.recital_starters = {str(w).lower() for w in self.lexicon.get("recital_starters") or []}
         self.abbreviations = {str(w).lower().rstrip(".") for w in self.lexicon.get("abbreviations") or []}
         self.role_terms = {self.words(word): role for word, role in self.role_words.items()}

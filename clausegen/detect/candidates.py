@@ -6,10 +6,11 @@ import re
 
 from clausegen.model import Document
 from clausegen.detect import common
-from clausegen.detect.common import (Analysis, BOUNDARY_RE, CONTINUATION_RE, CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE,
-                                     INLINE_ITEM_RE, ITEM_RE, LEAD_END_RE, MAX_UNIT_CHARS, Mention, NUMBERED_RE,
-                                     RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit, WORD_BEFORE_RE,
-                                     is_sibling)
+from clausegen.detect.common import (AND_OR_END_RE, Analysis, BOUNDARY_RE, CONTINUATION_RE, CUE_PRIORITY,
+                                     DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, ITEM_LIMIT, ITEM_RE, LEAD_END_RE,
+                                     LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE,
+                                     OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit,
+                                     WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
 
 
@@ -17,7 +18,8 @@ class CandidateFinder:
     """Cut a document into passages and keep those whose words can complete a rule."""
 
     def section_leads(self, doc: Document) -> dict[int, int]:
-        """Return, for each section that is a list item, the section that introduces the list (ends with ':')."""
+        """Return, for each section that is a list item, the section that introduces the list (a paragraph or heading
+        that ends with ":" or reads as a lead-in: "You agree that you will not", "Do not")."""
         text, sections = doc.text, doc.sections
         leads: dict[int, int] = {}
         last_colon = None
@@ -26,8 +28,12 @@ class CandidateFinder:
             if head.startswith("<!--"):
                 continue  # markup between a lead-in and its list
             tail = text[max(section.start, section.end - 4):section.end].rstrip()
+            opens = tail.endswith((":", "—", ":-")) or OPEN_LEAD_RE.search(text, max(section.start, section.end - 12),
+                                                                            section.end)
             if section.kind == "heading" or (last_colon is not None and is_sibling(sections[last_colon], section)):
-                last_colon = None  # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list
+                # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list; a heading that reads
+                # as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:") opens one
+                last_colon = j if section.kind == "heading" and opens else None
             if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
                                               or NUMBERED_RE.match(head) or (last_colon is not None
                                                                               and section.number)):
@@ -38,7 +44,7 @@ class CandidateFinder:
                 continue
             if section.kind == "heading":
                 continue
-            last_colon = j if tail.endswith((":", "—", ":-")) else None
+            last_colon = j if opens else None
         return leads
 
     def recital_span(self, text: str) -> tuple[int, int]:
@@ -84,6 +90,8 @@ class CandidateFinder:
             if units[k].lead is None and not units[k].inline and \
                     text[units[k - 1].start:units[k - 1].end].rstrip().endswith((":", "—")):
                 units[k].lead = k - 1
+        if text.find("\n", section.start, section.end) >= 0:
+            self._line_items(text, units)
         return units
 
     def _sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -101,6 +109,8 @@ class CandidateFinder:
             spans.append((last, cut))
             last = match.end()
         spans.append((last, end))
+        if LIST_LEAD_RE.search(text, start, end):  # a list without markers: "shall not:\nCopy ...;\nSell ..."
+            spans = self._list_lines(text, spans)
         out: list[tuple[int, int]] = []
         for s, e in spans:
             while s < e and text[s].isspace():
@@ -123,6 +133,50 @@ class CandidateFinder:
                     s += 1
             out.append((s, e))
         return out
+
+    @staticmethod
+    def _list_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Return the spans cut at each line break that ends an item of a list written one item per line: from a
+        line that ends with ":" up to a blank line."""
+        out, in_list, previous = [], False, None
+        for start, end in spans:
+            if previous is not None and text.count("\n", previous, start) > 1:
+                in_list = False  # a blank line ends the list
+            last = start
+            for match in LIST_LINE_RE.finditer(text, start, end):
+                if text[match.start()] in ":—":
+                    in_list = True
+                elif not in_list:
+                    continue
+                out.append((last, match.end() - 1))
+                last = match.end()
+            out.append((last, end))
+            previous = end
+        return out
+
+    @staticmethod
+    def _line_items(text: str, units: list[Unit]) -> None:
+        """Tie the lines after a lead-in that ends its line with ":" to it, as its items ("You shall not:\nCopy ...;
+        \nSell ..."): up to a blank line, a new clause ("12.", "Ownership.  ..."), or the line after one that ends
+        with "or" / "and" (the last item)."""
+        for k, unit in enumerate(units):
+            if not text[unit.start:unit.end].rstrip().endswith((":", "—")) or \
+                    not text[unit.end:unit.end + 4].lstrip(" \t\xa0").startswith("\n"):
+                continue  # not a lead-in that ends its line
+            last, count, final = unit.end, 0, False
+            for item in units[k + 1:]:
+                gap = text[last:item.start]
+                last = item.end
+                if "\n" not in gap:
+                    continue  # a further sentence of the same line: part of that item
+                line_end = text.find("\n", item.start)
+                if gap.count("\n") > 1 or count >= ITEM_LIMIT or item.lead not in (None, k) or item.inline \
+                        or NEW_CLAUSE_RE.match(text, item.start, len(text) if line_end < 0 else line_end + 1):
+                    break
+                item.lead, count = k, count + 1
+                if final:
+                    break
+                final = bool(AND_OR_END_RE.search(text, max(item.start, item.end - 6), item.end))
 
     def _items(self, text: str, start: int, end: int, pos: int) -> tuple[list[Unit], int | None]:
         """Return the units of one sentence and the position of its lead-in: an inline list "(a) ...; (b) ..."

@@ -13,7 +13,7 @@ LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "reference", "fuzzy_upgrade", "third_party", "any_party"}
+                  "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
@@ -27,6 +27,15 @@ CUE_PRIORITY = {"rule": 6, "prohibit": 5, "empty": 4, "weak": 3, "neutral": 3, "
 SKIPPED_CUES = ("carve", "require", "neutral")  # cues that never govern a feature
 SUBMIT_VERBS = {"permit", "allow", "grant", "provide", "submit", "cooperate", "make", "give", "furnish", "afford",
                 "certify", "keep", "maintain", "deliver", "let", "enable"}
+# "an ability of Customer to terminate", "Customer's right to audit": the party named right before "to VERB" acts
+AGENT_WORDS = {"'s", "’s", "'", "right", "rights", "option", "ability", "election", "entitlement", "power", "authority",
+               "to", "the", "sole", "exclusive", "absolute", "discretion", "a", "an", "its"}
+REQUIRE_WORDS = {"require", "request", "ask", "direct", "instruct", "cause", "oblige", "obligate", "compel", "demand"}
+NEGATORS = {"no", "without", "never", "nor", "non"}  # "contains no kill switch": the feature right after is denied
+UNBOUND_CUES = ("imperative", "we_do_not_allow")  # cue ids that bind the reader although no party is named
+MODAL_WORDS = {"shall", "will", "may", "must", "can", "should", "agrees", "agree", "is", "are", "has", "hereby"}
+BE_WORDS = {"be", "is", "are", "been", "being"}
+PASSIVE_USE = {"used", "utilized", "utilised", "employed", "deployed", "operated", "exploited", "accessed"}
 DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every", "all", "that", "this"}
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
@@ -55,10 +64,25 @@ BOUNDARY_RE = re.compile(
     r"|(?<=\n)[ \t]*\n\s*"  # a blank line
     r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
 )
+# a paragraph or heading without a colon that still opens a list: "You agree that you will not", "Do not", "Don't"
+OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to)\s*$", re.IGNORECASE)
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
                            r"(?:shall\s+mean|means|has\s+the\s+meaning|refers\s+to|shall\s+have\s+the\s+meaning)\b")
+# a line that ends with ":" opens a list written one item per line; in such a list, a line that ends with ";" (or
+# "; or", "; and") ends its item when the next line starts a new one with a capitalised word (not a marker such as
+# "(b)": those items are inline ones; not a lower-case word: that line goes on with the same item)
+LIST_LEAD_RE = re.compile(r"[:—][ \t\xa0]*\n")
+LIST_LINE_RE = re.compile(r"[:—][ \t\xa0]*\n(?![ \t\xa0]*\(?[a-zA-Z0-9]{1,4}[.)][ \t\xa0])"
+                          r"|(?:;|[;,][ \t\xa0]*(?:or|and))[ \t\xa0]*\n(?=[ \t\xa0]*[A-Z][a-z])")
+# a line that opens a new clause, not another item of the list above it: a number ("12.", "4.2"), a run-in heading
+# ("Ownership.  Juniper retains ...": capitalised words, a period, two spaces) or a title line ("Definitions.")
+NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]"
+                           r"|[A-Z][\w'’&/-]*(?:[ \t]+(?:[A-Z][\w'’&/-]*|and|or|of|on|for|to|in|with|by))*"
+                           r"(?:[.:][ \t\xa0]{2,}|[.:]?[ \t\xa0]*(?:\n|$)))")
+AND_OR_END_RE = re.compile(r"\b(?:or|and)\W*$")
+ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
 WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
@@ -104,6 +128,7 @@ class Rules:
     fuzzy_upgrade: float
     third_party: set[str] = field(default_factory=set)
     any_party: set[str] = field(default_factory=set)
+    impersonal: set[str] = field(default_factory=set)  # a passage that binds no named party needs one of these
     description: str = ""  # what the safeguard asks, in words (safeguards.yaml), for explanations
     sorted_references: list[str] = field(init=False)  # the references with their words sorted, for similarity
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from clausegen.model import Document
-from clausegen.detect.common import (Analysis, DETERMINERS, Hit, Mention, NO_CURE_RE, OBJECT_MARKERS, RESERVED_LABELS,
-                                     Rules, SKIPPED_CUES, SUBMIT_VERBS, Unit, WEAK_WINDOW)
+from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINERS, Hit, Mention, MODAL_WORDS,
+                                     NEGATORS, NO_CURE_RE, OBJECT_MARKERS, PASSIVE_USE, REQUIRE_WORDS, RESERVED_LABELS,
+                                     Rules, SKIPPED_CUES, SUBMIT_VERBS, UNBOUND_CUES, Unit, WEAK_WINDOW)
 from clausegen.detect.matching import Bag
 
 
@@ -115,6 +116,9 @@ class Judge:
             subject = subject or "recipient"
         modality = cue[2] if cue else "none"
         cue_id = cue[3] if cue else ""
+        if rules.direction == "right" and self._denied(context, anchor):
+            # "the Software contains no kill switch", "without suspension": the right is denied, not granted
+            return Hit(i, "negated", combo, rule_ids, modality, cue_id, subject or "none", set())
         if modality == "rule":  # the supplier's house rule binds the users
             modality, subject = "prohibit", "none"
         wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
@@ -138,6 +142,19 @@ class Judge:
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
         role = subject or "none"
+        if role == "none" and cue is not None and any(t.lower_ in self.organ_words for t in context.tokens[:cue[0]]):
+            return None  # "The Board's Compliance Committee shall oversee ...": a company organ, no contract party
+        recipient = [m for m in context.mentions if m.role == "recipient"]
+        if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
+                and cue is not None and not any(m.role == "mutual" for m in context.mentions) \
+                and not any(t.lower_ in ("and", ";") for t in context.tokens[anchor:cue[0]]) \
+                and self._passive(context) and not any(self._follows_cue(context, m) for m in recipient):
+            # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
+            # recipient is named, but not as the one who acts (and no mutual term is); the duty is the other side's
+            return Hit(i, "other", combo, rule_ids, modality, cue_id, "supplier", elements)
+        if role == "none" and rules.impersonal and cue is not None and cue_id not in UNBOUND_CUES \
+                and self._passive_about_other(rules, context):
+            return None  # passive voice about something else ("the defined terms shall only be used for ...")
         any_party = feature in rules.any_party
         if any_party:  # "a way to report misuse is provided", "anyone may report": whoever states it
             role = "none"
@@ -172,6 +189,88 @@ class Judge:
         return out
 
     @staticmethod
+    def _before(a: Analysis, start: int) -> int:
+        """Return the position of the word before token `start`, determiners skipped ("by the Licensor" -> "by")."""
+        k = start - 1
+        while k > 0 and a.tokens[k].lower_ in DETERMINERS:
+            k -= 1
+        return k
+
+    @staticmethod
+    def _is_modifier(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention qualifies the noun after it ("Customer Personal Data", "Licensee Content"), so
+        names no one who acts."""
+        return mention.end < len(a.tokens) and a.tokens[mention.end].is_title and \
+            a.tokens[mention.end].lower_ not in MODAL_WORDS
+
+    @staticmethod
+    def _done_by_supplier(rules: Rules, a: Analysis) -> bool:
+        """Return whether one of the safeguard's features is a verb whose agent is the supplier ("must be renewed by
+        the Licensor")."""
+        ends = {end for found in a.feats.get(rules.sid, {}).values() for _, end, _ in found}
+        for m in a.mentions:
+            k = Judge._before(a, m.start)
+            if m.role == "supplier" and k > 0 and a.tokens[k].lower_ == "by" and k in ends:
+                return True
+        return False
+
+    @staticmethod
+    def _follows_cue(a: Analysis, mention: Mention) -> bool:
+        """Return whether a mention opens the clause a cue introduces ("on the condition that the Customer uses")."""
+        k = Judge._before(a, mention.start)
+        return any(k <= c[1] - 1 < mention.start for c in a.cues)
+
+    @staticmethod
+    def _passive(a: Analysis) -> bool:
+        """Return whether a passage has a verb in the passive voice ("shall be processed", "will be deleted")."""
+        tokens = a.tokens
+        for k in range(len(tokens) - 1):
+            if tokens[k].lower_ in BE_WORDS:
+                for t in tokens[k + 1:k + 3]:
+                    if t.is_alpha and len(t) > 3 and t.lower_.endswith(("ed", "en")):
+                        return True
+        return False
+
+    @staticmethod
+    def _passive_about_other(rules: Rules, a: Analysis) -> bool:
+        """Return whether a passage is in the passive voice ("... shall only be used for ...") with a subject that holds
+        none of the safeguard's `impersonal` features: "The defined terms shall only be used for the construction of
+        this Agreement" binds no one to an end use; "The System shall not be used ..." does."""
+        tokens = a.tokens
+        passive = next((k for k in range(2, len(tokens)) if tokens[k].lower_ in PASSIVE_USE
+                        and (tokens[k - 1].lower_ in BE_WORDS or tokens[k - 2].lower_ in BE_WORDS)), None)
+        if passive is None or not a.cues:
+            return False
+        first = min(passive, a.cues[0][0])
+        if not any(t.is_alpha for t in tokens[:first]):
+            return False  # "Used only for ...": no subject to judge
+        feats = a.feats.get(rules.sid, {})
+        return not any(start < first for label in rules.impersonal for start, _, _ in feats.get(label, ()))
+
+    @staticmethod
+    def _denied(a: Analysis, anchor: int) -> bool:
+        """Return whether a negator stands right before a feature ("no kill switch", "without any audit"), not at the
+        head of the sentence ("No audit shall take place more than once a year" limits a right that exists)."""
+        k = Judge._before(a, anchor)
+        if k < 0 or a.tokens[k].lower_ not in NEGATORS:
+            return False
+        return any(t.is_alpha and len(t) > 1 for t in a.tokens[:k])
+
+    @staticmethod
+    def _agent(a: Analysis, anchor: int) -> str:
+        """Return the role of the party named right before "to" and the feature ("an ability of Customer to
+        terminate", "permit Licensor to audit", "Customer's right to terminate"), or ""."""
+        mention = next((m for m in reversed(a.mentions) if m.end <= anchor), None)
+        if mention is None or not 0 < anchor - mention.end <= 6 or a.tokens[anchor - 1].lower_ != "to":
+            return ""
+        if any(t.lower_ not in AGENT_WORDS for t in a.tokens[mention.end:anchor]):
+            return ""
+        k = Judge._before(a, mention.start)
+        if k >= 0 and a.tokens[k].norm_ in REQUIRE_WORDS:
+            return ""  # "may require the Customer to certify": the one who requires holds the right
+        return mention.role
+
+    @staticmethod
     def _is_object(a: Analysis, mention: Mention) -> bool:
         """Return whether a mention is the object of a preposition ("to the Customer"), so not a subject."""
         k = mention.start - 1
@@ -189,7 +288,8 @@ class Judge:
                 continue  # a generic role word ("a hosting provider") is not the contract's party
             if m.role == "supplier":
                 out.add("names_supplier")
-                if m.start > 0 and a.tokens[m.start - 1].lower_ == "by":
+                k = Judge._before(a, m.start)
+                if k >= 0 and a.tokens[k].lower_ == "by":
                     out.add("by_supplier")
             elif m.role == "recipient":
                 out.add("names_recipient")
@@ -213,15 +313,18 @@ class Judge:
         # the party named before both the cue and the feature acts; failing that, the one before the cue
         for limit in dict.fromkeys((min(cue[0], anchor), cue[0])):
             for mention in reversed(a.mentions):
-                if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention):
+                if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention) \
+                        and not Judge._is_modifier(a, mention):
                     subject = mention.role
                     break
             if subject is not None:
                 break
         if subject is None:  # passive voice: "... may not be assigned by the Licensee"
             for mention in a.mentions:
-                if mention.start > anchor and mention.start - anchor <= 12 and mention.start > 0 \
-                        and a.tokens[mention.start - 1].lower_ == "by":
+                k = Judge._before(a, mention.start)
+                # the agent follows the feature or the verb: "shall be processed by the Processor only for ..."
+                near = 0 < mention.start - anchor <= 12 or 0 < mention.start - cue[0] <= 8
+                if near and k >= 0 and a.tokens[k].lower_ == "by":
                     subject = mention.role
                     break
         return cue, subject
@@ -246,8 +349,11 @@ class Judge:
             if inside and any(t.norm_ in ("permit", "allow", "enable", "authorize", "entitle", "grant", "let")
                               for t in a.tokens[cue[0]:inside[-1].start]):
                 actor = inside[-1].role
-        if actor == "supplier":
-            return "ok" if modality in ("right", "none") else "none"
+        actor = Judge._agent(a, anchor) or actor
+        if actor == "supplier":  # its own right, one the recipient must grant it ("shall permit Supplier to audit"), or
+            # an act in its hands ("must be renewed by the Licensor")
+            granted = actor != role or Judge._done_by_supplier(rules, a)
+            return "ok" if modality in ("right", "none") or (granted and modality != "prohibit") else "none"
         if actor in ("mutual", "unknown", "none"):
             return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
         # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")

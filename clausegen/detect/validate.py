@@ -135,7 +135,7 @@ def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
             for part in split_combo(combo):
                 if part not in known:
                     problems.append((f"elements.{element}[{j}]", f"unknown feature '{part}'"))
-    for key in ("third_party", "any_party"):
+    for key in ("third_party", "any_party", "impersonal"):
         listed = detection.get(key, [])
         if not isinstance(listed, list) or any(label not in labels for label in listed):
             problems.append((key, "expected a list of feature labels defined in patterns"))
