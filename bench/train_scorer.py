@@ -112,15 +112,12 @@ def rule_passages(corpus: Path, docs: list[str], library, safeguards: list[str])
     from clausegen.review import review_file
 
     recorder = Recorder(safeguards)
-    scorer.use(recorder)
     out = {}
-    try:
+    with scorer.using(recorder):
         for doc in docs:
             recorder.seen = []
             review_file(corpus / doc, library)
             out[doc] = recorder.seen
-    finally:
-        scorer.use(None)
     return out
 
 

@@ -15,6 +15,7 @@ import gzip
 import json
 import re
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def active() -> Scorer | None:
 def use(model: Scorer | None) -> None:
     """Make the reviewer use another model (or none) in this process: for measuring a model trained per fold."""
     _LOADED["model"] = model
+
+
+@contextmanager
+def using(model: Scorer | None):
+    """Use another model (or none) inside a with block, then the one before it again."""
+    before = dict(_LOADED)
+    _LOADED["model"] = model
+    try:
+        yield model
+    finally:
+        _LOADED.clear()
+        _LOADED.update(before)
 
 
 def fit(examples: dict[str, list[tuple[str, int, float]]], bits: int = BITS, iterations: int = 300,
