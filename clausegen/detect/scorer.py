@@ -1,8 +1,9 @@
 """A learned second opinion on the rules' passages: a hashed bag-of-words logistic regression per safeguard.
 
 The rules find the candidate passages, the party bound and the modality; this model only scores a passage's
-wording ("is this an audit-rights clause?") and vetoes a rule's present/partial passage it finds very unlikely.
-It covers the safeguards listed in its file (with a veto threshold each); the others are left to the rules.
+wording ("is this an audit-rights clause?"). The detector drops a safeguard's finding when every passage the rules
+call present or partial scores below the safeguard's threshold. It covers the safeguards listed in its file (with a
+veto threshold each); the others are left to the rules.
 
 The file (scorer.bin, beside this module) is written by `make model` (bench/train_scorer.py): a JSON header line,
 then one float16 weight vector per safeguard, gzip-compressed with a fixed timestamp so that the same training data
