@@ -8,7 +8,10 @@ Training data, per safeguard:
   provides the safeguard, and the safeguard's reference wordings), and for audit_rights / transfer_restriction
   CUAD's annotated "Audit Rights" / "Anti-Assignment" and "Change of Control" spans;
 - negatives: every passage of a dev document labelled `missing` for the safeguard, and the CUAD passages outside
-  those annotations that share the topic's words (plus a fixed 1-in-20 sample of the others).
+  those annotations that share the topic's words (plus a fixed 1-in-20 sample of the others);
+- the passages the rules alone call present or partial (the model's real inputs, weighing HARD times more): a
+  positive where they overlap a label quote or CUAD span, a negative in a document labelled missing or a CUAD
+  contract without the annotation.
 The documents of bench/heldout.json are never trained on (their labels, CUAD spans and passages), so the held-out
 figure stays honest; `exclude` leaves out more documents (the fold being scored). The veto thresholds
 (THRESHOLDS) are fixed by the cross-validation in bench/scorer_cv.py, not by the held-out documents.
@@ -100,9 +103,11 @@ class Recorder(Scorer):
         self.safeguards, self.seen = set(safeguards), []
 
     def covers(self, sid: str) -> bool:
+        """Return whether the safeguard's passages are recorded."""
         return sid in self.safeguards
 
     def vetoes(self, sid: str, text: str) -> bool:
+        """Record the passage; veto nothing."""
         self.seen.append((sid, text))
         return False
 
