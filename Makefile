@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean axe
+.PHONY: demo test bench clean axe model
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus
 	$(BIN)/python bench/throughput.py --corpus ../shared/corpus/cuad/texts
+
+# the reviewer's learned passage scorer (clausegen/detect/scorer.bin), from the repo and ../shared; deterministic
+model: $(STAMP)
+	$(BIN)/python bench/train_scorer.py --labels ../shared/eval/dev_labels.jsonl --corpus ../shared/corpus
 
 # axe-core (npm) for the dashboard's accessibility test; a git-ignored project-local folder, nothing at run time
 axe: .axe/node_modules/axe-core/axe.min.js

@@ -144,13 +144,16 @@ def baseline_statuses(text: str) -> dict[str, str]:
             for sid, pattern in BASELINE.items()}
 
 
-def review_all(labels_path: Path, corpus: Path, library) -> list[dict]:
-    """Review every labelled document once; return one row per (document, safeguard) with gold and predicted."""
+def review_all(labels_path: Path, corpus: Path, library, only: set[str] | None = None) -> list[dict]:
+    """Review every labelled document (or those in `only`) once; return one row per (document, safeguard) with
+    gold and predicted."""
     from clausegen.review import review_file
 
     rows = []
     documents = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in documents:
+        if only is not None and item["doc"] not in only:
+            continue
         path = corpus / item["doc"]
         review = review_file(path, library)
         findings = {f.safeguard: f for f in review.findings}
@@ -225,9 +228,9 @@ def review_text(path: Path) -> str:
     return ingest(path).text
 
 
-def cuad_scores(corpus: Path, library) -> dict:
+def cuad_scores(corpus: Path, library, only: set[str] | None = None) -> dict:
     """Return precision and recall of audit_rights / transfer_restriction found against CUAD's "Audit Rights" /
-    "Anti-Assignment" over all CUAD contracts, with the false positives listed."""
+    "Anti-Assignment" over all CUAD contracts (or the ids in `only`), with the false positives listed."""
     from clausegen.review import review_file
 
     labels = corpus / "cuad" / "labels.jsonl"
@@ -239,7 +242,7 @@ def cuad_scores(corpus: Path, library) -> dict:
     for line in labels.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         path = corpus / "cuad" / "texts" / f"{item['id']}.txt"
-        if not path.is_file():
+        if not path.is_file() or (only is not None and item["id"] not in only):
             continue
         review = review_file(path, library)
         reviewed += 1
@@ -309,6 +312,12 @@ def main(argv=None) -> int:
         print(f"grouped {cv['k']}-fold: " + "; ".join(
             f"{name} mean {cv[name]['mean']:.3f} (min {cv[name]['min']:.3f}, max {cv[name]['max']:.3f})"
             for name in METRICS))
+    from clausegen.detect import scorer
+
+    if scorer.active() is not None:
+        print("note: the shipped scorer (clausegen/detect/scorer.bin) was trained on the in-sample documents and on CUAD\n"
+              "  spans: the held-out figure is honest, the fold and CUAD figures are not cross-validated for it (those\n"
+              "  are bench/scorer_cv.py's)")
     print(f"document type agrees with the label: {result['doc_type']['agree']}/{result['doc_type']['of']}")
     cuad = result.get("cuad") or {}
     if cuad:

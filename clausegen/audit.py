@@ -307,6 +307,7 @@ def tool_key(engine: str | None = None) -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     review_modules = [*package.glob("*.py")] + [p for name in REVIEW_PACKAGES for p in package.glob(f"{name}/*.py")]
+    review_modules += [p for p in [package / "detect" / "scorer.bin"] if p.is_file()]  # the learned scorer's weights
     for path in sorted(review_modules):
         if path.name not in NOT_REVIEW_CODE or path.parent != package:
             digest.update(path.relative_to(package).as_posix().encode())

@@ -30,7 +30,8 @@ One file per step: `validate` (the lexicon, rule validation), `matching` (word b
 patterns), `build` (compiling a library's rules), `candidates` (passages and the cheap prefilter), `parties` (parties
 and their mentions), `scoring` (the verdict of one passage: features, modality cue, party bound), `status` (the
 finding: status, ranked evidence, explanation), `detector` (the steps together, the cached entry points); `common`
-holds what they share.
+holds what they share. `scorer` is a learned second opinion: it vetoes a finding whose passages it finds very
+unlikely (scorer.bin, trained by `make model`).
 """
 
 from clausegen.detect.common import Hit, Parties, Rules, Unit, section_label

@@ -15,6 +15,7 @@ from clausegen.detect.parties import PartyFinder
 from clausegen.detect.candidates import CandidateFinder
 from clausegen.detect.scoring import Judge
 from clausegen.detect.status import StatusMaker
+from clausegen.detect import scorer
 
 
 class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
@@ -177,6 +178,13 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                 if hit.level == "present" and rules.downgrade and self.weakened_nearby(rules, units[hit.unit], doc,
                                                                                        spaced, lead_of):
                     hit.level, hit.note = "partial", "downgraded"
+        model = scorer.active()
+        if model is not None:  # the learned scorer vetoes a finding when it finds all its passages very unlikely
+            for sid in hits:
+                counted = [h for h in hits[sid] if h.level in ("present", "partial")]
+                if counted and model.covers(sid) and all([model.vetoes(sid, scorer_text(text, units, h.unit))
+                                                          for h in counted]):  # a list: every passage is read
+                    hits[sid] = [h for h in hits[sid] if h.level not in ("present", "partial")]
         findings = {}
         headings = [j for j, sec in enumerate(sections) if sec.kind == "heading"]
         for sid, rules in self.rules.items():
@@ -187,6 +195,13 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                                 and any(self.holds(sketch_of(j), label) for label in topics)), None)
             findings[sid] = self.finding(rules, hits[sid], units, doc, parties, heading)
         return findings, parties
+
+
+def scorer_text(text: str, units: list[Unit], i: int) -> str:
+    """Return what the scorer reads of a passage: the passage, after the sentence that introduces it if any."""
+    unit = units[i]
+    lead = units[unit.lead] if unit.lead is not None else None
+    return (text[lead.start:lead.end] + " " if lead is not None else "") + text[unit.start:unit.end]
 
 
 # ---------------------------------------------------------------------------------------------------------------
