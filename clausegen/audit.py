@@ -50,6 +50,7 @@ _WARM_ENV = "CLAUSEGEN_AUDIT_FORKSERVER_WARM"
 NOT_REVIEW_CODE = {"audit.py", "cli.py", "demo.py", "__main__.py", "generate.py", "docx_writer.py", "profile.py",
                    "risk.py", "render.py", "gate.py", "check.py", "memo.py"}
 REVIEW_PACKAGES = ("ingest", "detect")
+SCORER_FILE = Path(__file__).resolve().parent / "detect" / "scorer.bin"  # detect.scorer.MODEL_FILE, without numpy
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -307,11 +308,12 @@ def tool_key(engine: str | None = None) -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     review_modules = [*package.glob("*.py")] + [p for name in REVIEW_PACKAGES for p in package.glob(f"{name}/*.py")]
-    review_modules += [p for p in [package / "detect" / "scorer.bin"] if p.is_file()]  # the learned scorer's weights
     for path in sorted(review_modules):
         if path.name not in NOT_REVIEW_CODE or path.parent != package:
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
+    if SCORER_FILE.is_file():  # the learned scorer's weights
+        digest.update(b"scorer.bin" + SCORER_FILE.read_bytes())
     key = f"{__version__}+{digest.hexdigest()[:12]}"
     key += _limits_key()
     return key if not engine or engine == DEFAULT_ENGINE else f"{key}+{engine}"

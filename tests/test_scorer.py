@@ -117,23 +117,23 @@ def test_a_veto_takes_a_finding_off_and_no_model_restores_it(library):
     never = scorer.Scorer({"audit_rights": np.zeros(256, dtype=np.float32)}, {"audit_rights": -50.0},
                           {"audit_rights": 0.5}, bits=8)
     with scorer.using(never):  # a model that finds every passage unlikely vetoes the finding
-        assert detect_text(text, library)["audit_rights"].status == "missing"
+        vetoed = detect_text(text, library)["audit_rights"]
+        assert vetoed.status == "missing" and "scorer.veto" in vetoed.rules
+        assert "reads as another kind of clause" in vetoed.explanation  # the passage set aside is quoted
+        assert "Nothing in the document" not in vetoed.explanation
     with scorer.using(None):
         assert detect_text(text, library)["audit_rights"].status == "present"
     assert scorer.active() is not None
 
 
-def test_the_audit_tool_key_changes_when_the_model_file_changes(tmp_path):
-    import shutil
-
+def test_the_audit_tool_key_changes_when_the_model_file_changes(tmp_path, monkeypatch):
     from clausegen import audit
 
+    assert audit.SCORER_FILE == SHIPPED
     before = audit.tool_key()
-    saved = tmp_path / "scorer.bin"
-    shutil.copyfile(SHIPPED, saved)
-    try:
-        SHIPPED.write_bytes(saved.read_bytes() + b"\0")
-        assert audit.tool_key() != before
-    finally:
-        shutil.copyfile(saved, SHIPPED)
+    changed = tmp_path / "scorer.bin"
+    changed.write_bytes(SHIPPED.read_bytes() + b"\0")
+    monkeypatch.setattr(audit, "SCORER_FILE", changed)
+    assert audit.tool_key() != before
+    monkeypatch.setattr(audit, "SCORER_FILE", SHIPPED)
     assert audit.tool_key() == before

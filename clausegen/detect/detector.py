@@ -184,12 +184,13 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                 counted = [h for h in hits[sid] if h.level in ("present", "partial")]
                 if counted and model.covers(sid) and all([model.vetoes(sid, scorer_text(text, units, h.unit))
                                                           for h in counted]):  # a list: every passage is read
-                    hits[sid] = [h for h in hits[sid] if h.level not in ("present", "partial")]
+                    for hit in counted:  # kept, so the explanation can quote what was set aside
+                        hit.level = "unlikely"
         findings = {}
         headings = [j for j, sec in enumerate(sections) if sec.kind == "heading"]
         for sid, rules in self.rules.items():
             heading = None
-            if not any(h.level in ("present", "partial", "other", "recital", "negated") for h in hits[sid]):
+            if not any(h.level in ("present", "partial", "other", "recital", "negated", "unlikely") for h in hits[sid]):
                 topics = self.topic_bits[sid]
                 heading = next((j for j in headings if sketch_of(j).rough & self.topic_mask[sid]
                                 and any(self.holds(sketch_of(j), label) for label in topics)), None)

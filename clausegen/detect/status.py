@@ -55,8 +55,10 @@ class StatusMaker:
         else:
             score = 0.0
         explanation = self.explain(rules, status, best[0] if best else None, hits, units, doc, parties, heading)
-        deciding = best[0] if best else next((h for h in hits if h.level in ("other", "negated")), None)
+        deciding = best[0] if best else next((h for h in hits if h.level in ("other", "negated", "unlikely")), None)
         fired = [rule_name(rules, deciding)] + deciding.rule_ids if deciding is not None else []
+        if deciding is not None and deciding.level == "unlikely":
+            fired.append("scorer.veto")
         found = ([rules.core_element] if status == "present" else []) + [e for e in rules.element_ids if e in covered]
         return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
                        section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
@@ -141,6 +143,10 @@ class StatusMaker:
         negated = [h for h in hits if h.level == "negated"]
         if negated:
             return f"{head} {quote(negated[0])} expressly rules it out."
+        unlikely = [h for h in hits if h.level == "unlikely"]
+        if unlikely:
+            return (f"{head} {quote(unlikely[0])} uses words of the topic, but reads as another kind of clause "
+                    f"(the learned scorer); nothing says that {core}.")
         recital = [h for h in hits if h.level == "recital"]
         if recital:
             return f"{head} Only a recital{where(recital[0])} mentions it; recitals bind nobody."
