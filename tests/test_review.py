@@ -268,3 +268,11 @@ def test_evidence_carries_its_page_in_paged_formats(sample_reviews, suffix, page
         assert len({e["page"] for e in quotes}) > 1  # the quotes come from several pages
     else:
         assert not any("page" in e for e in quotes)
+
+
+def test_a_vendor_named_by_a_capitalised_title_is_spelled_as_its_text_spells_it(library):
+    """The vendor of a "you"/"we" document is named as the body writes it, not as its all-capitals title line."""
+    body = " ".join(f"Acmecam may update the Service from time to time ({i})." for i in range(10))
+    text = f"ACMECAM TERMS OF SERVICE\n\nThese terms are between you and Acmecam.\n\n{body}\n\nYou shall not resell the Service."
+    parties = review_bytes(text.encode(), "terms.txt", library).parties
+    assert parties["supplier"] == "Acmecam"

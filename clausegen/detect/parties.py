@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 import re
 
 from clausegen.detect.common import (AND_NAME_RE, BETWEEN_RE, COMPANY_RE, MEANS_RE, NAME_RE, PAREN_RE, PREAMBLE_CHARS,
@@ -188,8 +189,11 @@ class PartyFinder:
             pronoun = "you" if role == "recipient" else "we"
             return pronoun if re.search(r"\b" + pronoun + r"\b", lowered[:20000]) else ""
         best = max(terms, key=lowered.count)
-        at = lowered.find(best)
-        return text[at:at + len(best)] if at >= 0 else best
+        if len(lowered) != len(text):  # lower() moved offsets: no spelling to copy
+            return best
+        # as the text spells it most often ("GoodData", not the "GOODDATA" of a title line)
+        spellings = Counter(text[m.start():m.end()] for m in re.finditer(re.escape(best), lowered))
+        return max(spellings, key=spellings.get) if spellings else best
 
     def parties_index(self, parties: Parties) -> dict[int, list[tuple[tuple[int, ...], str]]]:
         """Return the party terms (as token hashes) indexed by first token, longest first."""
