@@ -411,8 +411,11 @@ def _reviews(db_path: Path) -> dict[tuple[str, str], tuple[int, float]]:
 
 def _start_and_stop(folder: Path, out: Path, sig: int, at_least: int, *extra) -> subprocess.CompletedProcess:
     """Start the audit as a process, send sig once at_least results are committed, return what it did."""
+    # a shell's background job (no job control) ignores SIGINT, and its children inherit that: give the audit the
+    # default disposition, so Python installs its KeyboardInterrupt handler as it does for a user at a terminal
     proc = subprocess.Popen([sys.executable, "-m", "clausegen", "audit", str(folder), "-o", str(out), *map(str, extra)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = out / "cache.sqlite"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
