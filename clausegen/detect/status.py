@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from clausegen.model import Document, Evidence, Finding, Section
 from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
                                      rule_name, section_label, short_quote, sorted_words)
+
+# a passage that opens on what follows an ending ("Upon termination of this Agreement, ...") or on the terms of another
+# clause ("For purposes of this subsection, ...") states a consequence or a detail, not the clause that decided
+AFTERMATH_RE = re.compile(r"\W*(?:\(?[a-z0-9]{1,3}[.)]\s*)*(?:\*\*[^*]{0,80}\*\*\s*)?"
+                          r"(?:(?:upon|after|following|on|in\s+the\s+event\s+of)\s+(?:the\s+|any\s+|such\s+)*"
+                          r"(?:termination|expiration|expiry|cancellation)|for\s+(?:the\s+)?purposes?\s+of)\b",
+                          re.IGNORECASE)
 
 
 class StatusMaker:
@@ -28,10 +37,10 @@ class StatusMaker:
         for hit in best:
             if not hit.fuzzy:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
-        # the passage that decided comes first: a core combination, binding a named party, closest to the
-        # library's own wording, covering the most elements
+        # the passage that decided comes first: a core combination, binding a named party, not an aftermath or a
+        # detail of another clause, closest to the library's own wording, covering the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 -round(h.fuzzy, -1), -len(h.elements), h.unit))
+                                 self.aftermath(doc.text, units, h.unit), -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
         for hit in best[:EVIDENCE_PER_FINDING]:
@@ -62,6 +71,14 @@ class StatusMaker:
         found = ([rules.core_element] if status == "present" else []) + [e for e in rules.element_ids if e in covered]
         return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
                        section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
+
+    @staticmethod
+    def aftermath(text: str, units: list[Unit], i: int) -> bool:
+        """Return whether a passage (read from its lead-in, if it has one) opens on what follows an ending or on the
+        terms of another clause."""
+        unit = units[i]
+        start = units[unit.lead].start if unit.lead is not None else unit.start
+        return bool(AFTERMATH_RE.match(text, start, unit.end))
 
     @staticmethod
     def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
