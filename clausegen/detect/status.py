@@ -15,6 +15,13 @@ AFTERMATH_RE = re.compile(r"\W*(?:\(?[a-z0-9]{1,3}[.)]\s*)*(?:\*\*[^*]{0,80}\*\*
                           r"(?:termination|expiration|expiry|cancellation)|for\s+(?:the\s+)?purposes?\s+of)\b",
                           re.IGNORECASE)
 
+MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|never|is\s+entitled|has\s+the\s+right)\b",
+                      re.IGNORECASE)
+
+# an inline list item that ends like this is complete ("... objectionable;", "... at support; and"); one that ends
+# on a word ("in violation of") goes on in the list nested in it
+ITEM_DONE_RE = re.compile(r"(?:[^\w\s]|[;,]\s*(?:and|or))\s*$")
+
 
 class StatusMaker:
     """Turn passage verdicts into a Finding with ranked evidence and plain words."""
@@ -40,14 +47,15 @@ class StatusMaker:
         # the passage that decided comes first: a core combination, binding a named party, not an aftermath or a
         # detail of another clause, closest to the library's own wording, covering the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 self.aftermath(doc.text, units, h.unit), -h.fuzzy, -len(h.elements), h.unit))
+                                 self.aftermath(doc.text, units, h.unit), self.loses_lead(doc.text, units, h.unit), -h.fuzzy,
+                                 -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
         for hit in best[:EVIDENCE_PER_FINDING]:
             unit = units[hit.unit]
             section = doc.sections[unit.section_pos]
             lead = units[unit.lead] if unit.lead is not None else None
-            evidence.append(self.evidence(doc, unit, section, lead))
+            evidence.append(self.evidence(doc, unit, section, lead, self.item_end(doc.text, units, hit.unit)))
             if unit.section_pos not in seen_sections:
                 seen_sections.add(unit.section_pos)
                 indexes.append(section.index)
@@ -81,10 +89,34 @@ class StatusMaker:
         return bool(AFTERMATH_RE.match(text, start, unit.end))
 
     @staticmethod
-    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
-        """Return the quote of a passage, whole, with the sentence that introduces it when it is a list item
-        close below it ("You will not: ... (c) use the Software to ..."), and its location."""
-        start, end = unit.start, unit.end
+    def loses_lead(text: str, units: list[Unit], i: int) -> bool:
+        """Return whether a list item that binds nobody by itself is too far below its lead-in to be quoted with
+        it: its quote would lack the words that bind ("Licensee shall not: ... (g) reverse engineer it")."""
+        unit = units[i]
+        if unit.lead is None or (units[unit.lead].start < unit.start
+                                 and unit.end - units[unit.lead].start <= QUOTE_CHARS):
+            return False
+        return not MODAL_RE.search(text, unit.start, unit.end)
+
+    @staticmethod
+    def item_end(text: str, units: list[Unit], i: int) -> int:
+        """Return where an inline list item ends with the list nested in it: "(d) ... in violation of" is cut
+        before "(i) any order ..., or (ii) any law ...", which the quote must keep."""
+        j = i
+        while units[j].inline and j + 1 < len(units) and units[j + 1].inline and \
+                units[j + 1].section_pos == units[j].section_pos and units[j + 1].lead == units[i].lead and \
+                not ITEM_DONE_RE.search(text, max(units[j].start, units[j].end - 8), units[j].end) and \
+                units[j + 1].end - units[i].start <= QUOTE_CHARS:
+            j += 1
+        return units[j].end
+
+    @staticmethod
+    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None,
+                 end: int | None = None) -> Evidence:
+        """Return the quote of a passage (up to `end` when its sentence goes on past it), whole, with the sentence
+        that introduces it when it is a list item close below it ("You will not: ... (c) use the Software to
+        ..."), and its location."""
+        start, end = unit.start, end or unit.end
         if lead is not None and lead.start < start and end - lead.start <= QUOTE_CHARS:
             start = lead.start
         if end - start > QUOTE_CHARS:
