@@ -8,15 +8,15 @@ from clausegen.model import Document, Evidence, Finding, Section
 from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
                                      rule_name, section_label, short_quote, sorted_words)
 
-# a passage that opens on what follows an ending ("Upon termination of this Agreement, ...") or on the terms of another
-# clause ("For purposes of this subsection, ...") states a consequence or a detail, not the clause that decided
-AFTERMATH_RE = re.compile(r"\W*(?:\(?[a-z0-9]{1,3}[.)]\s*)*(?:\*\*[^*]{0,80}\*\*\s*)?"
+# a passage that opens on what follows an ending ("Upon termination of this Agreement, ...") states a consequence of
+# the clause that decided, not that clause
+AFTERMATH_RE = re.compile(r"\W*(?:\d{1,3}(?:\.\d{1,3})*\.?\s+|\(?[a-z0-9]{1,3}[.)]\s*)*(?:\*\*[^*]{0,80}\*\*\s*)?"
                           r"(?:(?:upon|after|following|on|in\s+the\s+event\s+of)\s+(?:the\s+|any\s+|such\s+)*"
-                          r"(?:termination|expiration|expiry|cancellation)|for\s+(?:the\s+)?purposes?\s+of)\b",
-                          re.IGNORECASE)
+                          r"(?:termination|expiration|expiry|cancellation))\b", re.IGNORECASE)
 
-MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|never|is\s+entitled|has\s+the\s+right)\b",
-                      re.IGNORECASE)
+# words that make a list item bind by itself, without its lead-in
+MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|never|is\s+entitled|"
+                      r"has\s+the\s+right)\b", re.IGNORECASE)
 
 # an inline list item that ends like this is complete ("... objectionable;", "... at support; and"); one that ends
 # on a word ("in violation of") goes on in the list nested in it
@@ -44,18 +44,24 @@ class StatusMaker:
         for hit in best:
             if not hit.fuzzy:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
-        # the passage that decided comes first: a core combination, binding a named party, not an aftermath or a
-        # detail of another clause, closest to the library's own wording, covering the most elements
+        # the passage that decided comes first: a core combination, binding a named party, not an aftermath of an
+        # ending, not an item cut off from the lead-in that binds, closest to the library's own wording, covering
+        # the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 self.aftermath(doc.text, units, h.unit), self.loses_lead(doc.text, units, h.unit), -h.fuzzy,
-                                 -len(h.elements), h.unit))
+                                 self.aftermath(doc.text, units, h.unit), self.loses_lead(doc.text, units, h.unit),
+                                 -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
-        for hit in best[:EVIDENCE_PER_FINDING]:
+        for hit in best:
+            if len(evidence) == EVIDENCE_PER_FINDING:
+                break
             unit = units[hit.unit]
             section = doc.sections[unit.section_pos]
             lead = units[unit.lead] if unit.lead is not None else None
-            evidence.append(self.evidence(doc, unit, section, lead, self.item_end(doc.text, units, hit.unit)))
+            quote = self.evidence(doc, unit, section, lead, self.item_end(doc.text, units, hit.unit))
+            if any(e.start <= quote.start and quote.end <= e.end for e in evidence):
+                continue  # the same words again (two items of one list quoted with their lead-in): one quote
+            evidence.append(quote)
             if unit.section_pos not in seen_sections:
                 seen_sections.add(unit.section_pos)
                 indexes.append(section.index)
@@ -82,8 +88,7 @@ class StatusMaker:
 
     @staticmethod
     def aftermath(text: str, units: list[Unit], i: int) -> bool:
-        """Return whether a passage (read from its lead-in, if it has one) opens on what follows an ending or on the
-        terms of another clause."""
+        """Return whether a passage (read from its lead-in, if it has one) opens on what follows an ending."""
         unit = units[i]
         start = units[unit.lead].start if unit.lead is not None else unit.start
         return bool(AFTERMATH_RE.match(text, start, unit.end))
