@@ -22,6 +22,10 @@ MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|
 # on a word ("in violation of") goes on in the list nested in it
 ITEM_DONE_RE = re.compile(r"(?:[^\w\s]|[;,]\s*(?:and|or))\s*$")
 
+# a passage cut off mid-phrase (a page break in filed or PDF text: "Owner reserves the right to inspect the")
+CUT_RE = re.compile(r"\b(?:the|a|an|of|to|in|for|and|or|by|with|on|at|its|their|any|such|that|from)\s*$",
+                    re.IGNORECASE)
+
 
 class StatusMaker:
     """Turn passage verdicts into a Finding with ranked evidence and plain words."""
@@ -49,6 +53,7 @@ class StatusMaker:
         # the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
                                  self.aftermath(doc.text, units, h.unit), self.loses_lead(doc.text, units, h.unit),
+                                 self.cut_short(doc.text, units, h.unit),
                                  -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
@@ -114,6 +119,12 @@ class StatusMaker:
                 units[j + 1].end - units[i].start <= QUOTE_CHARS:
             j += 1
         return units[j].end
+
+    def cut_short(self, text: str, units: list[Unit], i: int) -> bool:
+        """Return whether a passage's quote would stop mid-phrase ("... the right to inspect the")."""
+        end = self.item_end(text, units, i)
+        start = max(units[i].start, end - 12)
+        return bool(CUT_RE.search(text, start, end)) and not ITEM_DONE_RE.search(text, start, end)
 
     @staticmethod
     def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None,
