@@ -262,6 +262,11 @@ FIRST_QUOTE_TABLE = [
      "the Supplier in breach of any applicable law.\n\n"
      "12.2 The Supplier may suspend the Services at once if the Customer uses them in breach of Section 4.",
      "12.2 The Supplier may suspend the Services", "(d) the Customer's continued use"),
+    # a passage cut off mid-phrase by a page break (the page number after it) comes after a whole one
+    ("audit_rights",
+     "7.1 The Supplier may audit the Customer's books and records to verify compliance with the\n\n12\n\nterms of "
+     "this Agreement.\n\n7.2 The Supplier may audit the Customer's books and records to verify compliance with this "
+     "Agreement.", "7.2 The Supplier may audit", "7.1"),
     # an item cut before the list nested in it is quoted with that list, and with its lead-in
     ("end_use",
      "The Customer shall not: (a) use the Products to track or profile individuals in breach of (i) any privacy law "

@@ -23,8 +23,8 @@ MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|
 ITEM_DONE_RE = re.compile(r"(?:[^\w\s]|[;,]\s*(?:and|or))\s*$")
 
 # a passage cut off mid-phrase (a page break in filed or PDF text: "Owner reserves the right to inspect the")
-CUT_RE = re.compile(r"\b(?:the|a|an|of|to|in|for|and|or|by|with|on|at|its|their|any|such|that|from)\s*$",
-                    re.IGNORECASE)
+CUT_RE = re.compile(r"\b(?:the|a|an|of|to|in|for|and|or|by|with|on|at|its|their|any|such|that|from)"
+                    r"\s*(?:\n\s*\d{1,4}\s*)?$", re.IGNORECASE)  # perhaps with the page number after it
 
 
 class StatusMaker:
@@ -123,7 +123,7 @@ class StatusMaker:
     def cut_short(self, text: str, units: list[Unit], i: int) -> bool:
         """Return whether a passage's quote would stop mid-phrase ("... the right to inspect the")."""
         end = self.item_end(text, units, i)
-        start = max(units[i].start, end - 12)
+        start = max(units[i].start, end - 20)
         return bool(CUT_RE.search(text, start, end)) and not ITEM_DONE_RE.search(text, start, end)
 
     @staticmethod
