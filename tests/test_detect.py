@@ -249,12 +249,6 @@ FILLER = ("the Customer fails to pay any invoice, fee, charge or other amount th
           "continues for a period of more than sixty (60) days after the Customer receives a reminder from the "
           "Supplier that names the invoice, the amount, the order and the account concerned")
 FIRST_QUOTE_TABLE = [
-    # a consequence of an ending ("Upon ... termination, ...") is not the clause that gives the right to end
-    ("suspension_termination",
-     "1. The Supplier may terminate this Agreement on notice if the Customer misuses the Products.\n\n"
-     "2. Upon expiry or termination of this Agreement, the Supplier may suspend or terminate the Services "
-     "immediately and without liability if the Customer breaches Section 4.",
-     "The Supplier may terminate this Agreement on notice", "Upon expiry"),
     # an item too far below its lead-in to be quoted with it, binding nobody by itself, comes after a whole clause
     ("suspension_termination",
      "12.1 The Supplier may terminate this Agreement at any time on written notice to the Customer in the event "

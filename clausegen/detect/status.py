@@ -8,12 +8,6 @@ from clausegen.model import Document, Evidence, Finding, Section
 from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
                                      rule_name, section_label, short_quote, sorted_words)
 
-# a passage that opens on what follows an ending ("Upon termination of this Agreement, ...") states a consequence of
-# the clause that decided, not that clause
-AFTERMATH_RE = re.compile(r"\W*(?:\d{1,3}(?:\.\d{1,3})*\.?\s+|\(?[a-z0-9]{1,3}[.)]\s*)*(?:\*\*[^*]{0,80}\*\*\s*)?"
-                          r"(?:(?:upon|after|following|on|in\s+the\s+event\s+of)\s+(?:the\s+|any\s+|such\s+)*"
-                          r"(?:termination|expiration|expiry|cancellation))\b", re.IGNORECASE)
-
 # words that make a list item bind by itself, without its lead-in
 MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|never|is\s+entitled|"
                       r"has\s+the\s+right)\b", re.IGNORECASE)
@@ -48,12 +42,11 @@ class StatusMaker:
         for hit in best:
             if not hit.fuzzy:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
-        # the passage that decided comes first: a core combination, binding a named party, not an aftermath of an
-        # ending, not an item cut off from the lead-in that binds, closest to the library's own wording, covering
-        # the most elements
+        # the passage that decided comes first: a core combination, binding a named party, quoted whole (not an
+        # item cut off from the lead-in that binds, not cut mid-phrase), closest to the library's own wording
+        # (unrounded: rounded to tens, most passages tied), covering the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 self.aftermath(doc.text, units, h.unit), self.loses_lead(doc.text, units, h.unit),
-                                 self.cut_short(doc.text, units, h.unit),
+                                 self.loses_lead(doc.text, units, h.unit), self.cut_short(doc.text, units, h.unit),
                                  -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
@@ -90,13 +83,6 @@ class StatusMaker:
         found = ([rules.core_element] if status == "present" else []) + [e for e in rules.element_ids if e in covered]
         return Finding(rules.sid, status, round(min(score, 1.0), 3), evidence, missing_elements, explanation,
                        section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
-
-    @staticmethod
-    def aftermath(text: str, units: list[Unit], i: int) -> bool:
-        """Return whether a passage (read from its lead-in, if it has one) opens on what follows an ending."""
-        unit = units[i]
-        start = units[unit.lead].start if unit.lead is not None else unit.start
-        return bool(AFTERMATH_RE.match(text, start, unit.end))
 
     @staticmethod
     def loses_lead(text: str, units: list[Unit], i: int) -> bool:
