@@ -284,6 +284,19 @@ def test_the_first_quote_is_the_operative_sentence_whole(library, safeguard, tex
     assert len(set(spans)) == len(spans)
 
 
+def test_an_item_cut_before_its_nested_list_is_quoted_to_the_end_of_that_list(library):
+    nested = FIRST_QUOTE_TABLE[-1][1]
+    detector = get_detector(library)
+    doc = document([("paragraph", nested)])
+    units = detector.section_units(doc, 0, (0, 0))
+    texts = [doc.text[u.start:u.end] for u in units]
+    cut = next(i for i, t in enumerate(texts) if t.endswith("in breach of"))  # the sentence is cut at "(i)"
+    end = detector.item_end(doc.text, units, cut)
+    assert doc.text[units[cut].start:end].endswith("in its published policies; or")
+    whole = next(i for i, t in enumerate(texts) if t.startswith("(b) resell"))
+    assert detector.item_end(doc.text, units, whole) == units[whole].end  # a whole item stays as it is
+
+
 def test_paraphrase_of_a_library_wording_counts(library):
     clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
     findings = detect_text(clause.expected, library, SUPPLY)
