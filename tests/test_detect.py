@@ -242,6 +242,61 @@ def test_a_prohibition_heading_or_open_lead_in_governs_its_bullets(library, kind
     assert "track or follow people" in findings["end_use"].evidence[0].text
 
 
+# Evidence: the first quote is the operative sentence, whole (issue 12 item 5). Own sentences, one cause per row:
+# (safeguard, text, words the first quote must hold, words it must not hold)
+FILLER = ("the Customer fails to pay any invoice, fee, charge or other amount that falls due under this Agreement, an "
+          "order or any statement of work on or before the date on which that amount is due, and that failure "
+          "continues for a period of more than sixty (60) days after the Customer receives a reminder from the "
+          "Supplier that names the invoice, the amount, the order and the account concerned")
+FIRST_QUOTE_TABLE = [
+    # an item too far below its lead-in to be quoted with it, binding nobody by itself, comes after a whole clause
+    ("suspension_termination",
+     "12.1 The Supplier may terminate this Agreement at any time on written notice to the Customer in the event "
+     f"that (a) {FILLER}; (b) {FILLER}; (c) {FILLER}; or (d) the Customer's continued use of the Products would put "
+     "the Supplier in breach of any applicable law.\n\n"
+     "12.2 The Supplier may suspend the Services at once if the Customer uses them in breach of Section 4.",
+     "12.2 The Supplier may suspend the Services", "(d) the Customer's continued use"),
+    # a passage cut off mid-phrase by a page break (the page number after it) comes after a whole one
+    ("audit_rights",
+     "7.1 The Supplier may audit the Customer's books and records to verify compliance with the\n\n12\n\nterms of "
+     "this Agreement.\n\n7.2 The Supplier may audit the Customer's books and records to verify compliance with this "
+     "Agreement.", "7.2 The Supplier may audit", "7.1"),
+    # an item cut before the list nested in it is quoted with that list, and with its lead-in
+    ("end_use",
+     "The Customer shall not: (a) use the Products to track or profile individuals in breach of (i) any privacy law "
+     "that applies to the Customer or the individuals concerned or (ii) any human-rights commitment made by the "
+     "Customer in its published policies; or (b) resell the Products to any person outside the Territory.",
+     "The Customer shall not: (a) use the Products to track or profile individuals in breach of (i) any privacy law",
+     "resell"),
+]
+
+
+@pytest.mark.parametrize("safeguard, text, holds, lacks", FIRST_QUOTE_TABLE)
+def test_the_first_quote_is_the_operative_sentence_whole(library, safeguard, text, holds, lacks):
+    finding = detect_text(text, library, SUPPLY)[safeguard]
+    assert finding.status == "present"
+    first = finding.evidence[0]
+    assert holds in first.text and lacks not in first.text, first.text
+    assert text[first.start:first.end] == first.text
+    spans = [(e.start, e.end) for e in finding.evidence]
+    # no quote repeats the words of another (two items of one list quoted with their lead-in)
+    assert not any(a != b and a[0] <= b[0] and b[1] <= a[1] for a in spans for b in spans), spans
+    assert len(set(spans)) == len(spans)
+
+
+def test_an_item_cut_before_its_nested_list_is_quoted_to_the_end_of_that_list(library):
+    nested = FIRST_QUOTE_TABLE[-1][1]
+    detector = get_detector(library)
+    doc = document([("paragraph", nested)])
+    units = detector.section_units(doc, 0, (0, 0))
+    texts = [doc.text[u.start:u.end] for u in units]
+    cut = next(i for i, t in enumerate(texts) if t.endswith("in breach of"))  # the sentence is cut at "(i)"
+    end = detector.item_end(doc.text, units, cut)
+    assert doc.text[units[cut].start:end].endswith("in its published policies; or")
+    whole = next(i for i, t in enumerate(texts) if t.startswith("(b) resell"))
+    assert detector.item_end(doc.text, units, whole) == units[whole].end  # a whole item stays as it is
+
+
 def test_paraphrase_of_a_library_wording_counts(library):
     clause = next(c for c in library.clauses.values() if c.provides[0] == "end_use" and c.expected)
     findings = detect_text(clause.expected, library, SUPPLY)

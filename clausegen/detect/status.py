@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from clausegen.model import Document, Evidence, Finding, Section
 from clausegen.detect.common import (EVIDENCE_PER_FINDING, Hit, Parties, QUOTE_CHARS, Rules, Unit, normalise_for_fuzz,
                                      rule_name, section_label, short_quote, sorted_words)
+
+# words that make a list item bind by itself, without its lead-in
+MODAL_RE = re.compile(r"\b(?:shall|will|must|may|agrees?|undertakes?|cannot|not|never|is\s+entitled|"
+                      r"has\s+the\s+right)\b", re.IGNORECASE)
+
+# an inline list item that ends like this is complete ("... objectionable;", "... at support; and"); one that ends
+# on a word ("in violation of") goes on in the list nested in it
+ITEM_DONE_RE = re.compile(r"(?:[^\w\s]|[;,]\s*(?:and|or))\s*$")
+
+# a passage cut off mid-phrase (a page break in filed or PDF text: "Owner reserves the right to inspect the")
+CUT_RE = re.compile(r"\b(?:the|a|an|of|to|in|for|and|or|by|with|on|at|its|their|any|such|that|from)"
+                    r"\s*(?:\n\s*\d{1,4}\s*)?$", re.IGNORECASE)  # perhaps with the page number after it
 
 
 class StatusMaker:
@@ -28,17 +42,24 @@ class StatusMaker:
         for hit in best:
             if not hit.fuzzy:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
-        # the passage that decided comes first: a core combination, binding a named party, closest to the
-        # library's own wording, covering the most elements
+        # the passage that decided comes first: a core combination, binding a named party, quoted whole (not an
+        # item cut off from the lead-in that binds, not cut mid-phrase), closest to the library's own wording
+        # (unrounded: rounded to tens, most passages tied), covering the most elements
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 -round(h.fuzzy, -1), -len(h.elements), h.unit))
+                                 self.loses_lead(doc.text, units, h.unit), self.cut_short(doc.text, units, h.unit),
+                                 -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
-        for hit in best[:EVIDENCE_PER_FINDING]:
+        for hit in best:
+            if len(evidence) == EVIDENCE_PER_FINDING:
+                break
             unit = units[hit.unit]
             section = doc.sections[unit.section_pos]
             lead = units[unit.lead] if unit.lead is not None else None
-            evidence.append(self.evidence(doc, unit, section, lead))
+            quote = self.evidence(doc, unit, section, lead, self.item_end(doc.text, units, hit.unit))
+            if any(e.start <= quote.start and quote.end <= e.end for e in evidence):
+                continue  # the same words again (two items of one list quoted with their lead-in): one quote
+            evidence.append(quote)
             if unit.section_pos not in seen_sections:
                 seen_sections.add(unit.section_pos)
                 indexes.append(section.index)
@@ -64,10 +85,40 @@ class StatusMaker:
                        section_indexes=indexes, rules=fired, elements_found=found if status != "missing" else [])
 
     @staticmethod
-    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None) -> Evidence:
-        """Return the quote of a passage, whole, with the sentence that introduces it when it is a list item
-        close below it ("You will not: ... (c) use the Software to ..."), and its location."""
-        start, end = unit.start, unit.end
+    def loses_lead(text: str, units: list[Unit], i: int) -> bool:
+        """Return whether a list item that binds nobody by itself is too far below its lead-in to be quoted with
+        it: its quote would lack the words that bind ("Licensee shall not: ... (g) reverse engineer it")."""
+        unit = units[i]
+        if unit.lead is None or (units[unit.lead].start < unit.start
+                                 and unit.end - units[unit.lead].start <= QUOTE_CHARS):
+            return False
+        return not MODAL_RE.search(text, unit.start, unit.end)
+
+    @staticmethod
+    def item_end(text: str, units: list[Unit], i: int) -> int:
+        """Return where an inline list item ends with the list nested in it: "(d) ... in violation of" is cut
+        before "(i) any order ..., or (ii) any law ...", which the quote must keep."""
+        j = i
+        while units[j].inline and j + 1 < len(units) and units[j + 1].inline and \
+                units[j + 1].section_pos == units[j].section_pos and units[j + 1].lead == units[i].lead and \
+                not ITEM_DONE_RE.search(text, max(units[j].start, units[j].end - 8), units[j].end) and \
+                units[j + 1].end - units[i].start <= QUOTE_CHARS:
+            j += 1
+        return units[j].end
+
+    def cut_short(self, text: str, units: list[Unit], i: int) -> bool:
+        """Return whether a passage's quote would stop mid-phrase ("... the right to inspect the")."""
+        end = self.item_end(text, units, i)
+        start = max(units[i].start, end - 20)
+        return bool(CUT_RE.search(text, start, end)) and not ITEM_DONE_RE.search(text, start, end)
+
+    @staticmethod
+    def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None,
+                 end: int | None = None) -> Evidence:
+        """Return the quote of a passage (up to `end` when its sentence goes on past it), whole, with the sentence
+        that introduces it when it is a list item close below it ("You will not: ... (c) use the Software to
+        ..."), and its location."""
+        start, end = unit.start, end or unit.end
         if lead is not None and lead.start < start and end - lead.start <= QUOTE_CHARS:
             start = lead.start
         if end - start > QUOTE_CHARS:
