@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from clausegen.audit import (FILE_WORK_BYTES, OUTPUTS, SkippedFile, _Progress, discover, error_review,
-                             audit_document, run_audit)
+from clausegen.audit import FILE_WORK_BYTES, OUTPUTS, SkippedFile, audit_document, discover, error_review, run_audit
+from clausegen.audit.progress import _Progress
 from clausegen.reports.tables import CSV_COLUMNS, EVIDENCE_COLUMNS
 from clausegen.errors import ClausegenError
 from clausegen.model import SAFEGUARD_IDS, Finding, Review

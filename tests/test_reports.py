@@ -248,7 +248,8 @@ def test_tables_error_rows_evidence_links_and_print_setup(reseller_review, libra
 
     from openpyxl import load_workbook
 
-    from clausegen.audit import _AtomicFile, error_review, library_info, row_counts
+    from clausegen.audit import error_review, library_info, row_counts
+    from clausegen.audit.outputs import _AtomicFile
     from clausegen.reports.tables import CSV_COLUMNS, EVIDENCE_COLUMNS, write_tables
 
     good = reseller_review.to_dict()
