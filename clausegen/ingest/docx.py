@@ -3,7 +3,6 @@ order, tracked changes accepted and hidden text (w:vanish) left out."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from clausegen.errors import CorruptFileError, NoTextError
