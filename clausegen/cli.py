@@ -247,9 +247,7 @@ def generate(profile, kind, output, memo, downstream, override_stop, template, f
                        f"draft check: {len(result.problems)} warning{'s' if len(result.problems) != 1 else ''})")
             for problem in result.problems:
                 click.echo(f"  {problem.line()}", err=True)
-    except ExportStopError as exc:
-        raise FindingsExit(str(exc)) from None
-    except DraftCheckError as exc:
+    except (ExportStopError, DraftCheckError) as exc:
         raise FindingsExit(str(exc)) from None
     if memo_path:
         memos.write_memo(assessment, library, memo_path,

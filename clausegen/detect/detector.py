@@ -182,8 +182,8 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
         if model is not None:  # the learned scorer vetoes a finding when it finds all its passages very unlikely
             for sid in hits:
                 counted = [h for h in hits[sid] if h.level in ("present", "partial")]
-                if counted and model.covers(sid) and all([model.vetoes(sid, scorer_text(text, units, h.unit))
-                                                          for h in counted]):  # a list: every passage is read
+                if counted and model.covers(sid) and all(model.vetoes(sid, scorer_text(text, units, h.unit))
+                                                         for h in counted):
                     for hit in counted:  # kept, so the explanation can quote what was set aside
                         hit.level = "unlikely"
         findings = {}

@@ -21,6 +21,12 @@ CUT_RE = re.compile(r"\b(?:the|a|an|of|to|in|for|and|or|by|with|on|at|its|their|
                     r"\s*(?:\n\s*\d{1,4}\s*)?$", re.IGNORECASE)  # perhaps with the page number after it
 
 
+def cut_short(text: str, start: int, end: int) -> bool:
+    """Return whether a quote from start to end would stop mid-phrase ("... the right to inspect the")."""
+    start = max(start, end - 20)
+    return bool(CUT_RE.search(text, start, end)) and not ITEM_DONE_RE.search(text, start, end)
+
+
 class StatusMaker:
     """Turn passage verdicts into a Finding with ranked evidence and plain words."""
 
@@ -45,8 +51,10 @@ class StatusMaker:
         # the passage that decided comes first: a core combination, binding a named party, quoted whole (not an
         # item cut off from the lead-in that binds, not cut mid-phrase), closest to the library's own wording
         # (unrounded: rounded to tens, most passages tied), covering the most elements
+        ends = {h.unit: self.item_end(doc.text, units, h.unit) for h in best}  # where each quote ends
         best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
-                                 self.loses_lead(doc.text, units, h.unit), self.cut_short(doc.text, units, h.unit),
+                                 self.loses_lead(doc.text, units, h.unit), cut_short(doc.text, units[h.unit].start,
+                                                                                     ends[h.unit]),
                                  -h.fuzzy, -len(h.elements), h.unit))
         evidence, indexes = [], []
         seen_sections: set[int] = set()
@@ -56,7 +64,7 @@ class StatusMaker:
             unit = units[hit.unit]
             section = doc.sections[unit.section_pos]
             lead = units[unit.lead] if unit.lead is not None else None
-            quote = self.evidence(doc, unit, section, lead, self.item_end(doc.text, units, hit.unit))
+            quote = self.evidence(doc, unit, section, lead, ends[hit.unit])
             if any(e.start <= quote.start and quote.end <= e.end for e in evidence):
                 continue  # the same words again (two items of one list quoted with their lead-in): one quote
             evidence.append(quote)
@@ -105,12 +113,6 @@ class StatusMaker:
                 units[j + 1].end - units[i].start <= QUOTE_CHARS:
             j += 1
         return units[j].end
-
-    def cut_short(self, text: str, units: list[Unit], i: int) -> bool:
-        """Return whether a passage's quote would stop mid-phrase ("... the right to inspect the")."""
-        end = self.item_end(text, units, i)
-        start = max(units[i].start, end - 20)
-        return bool(CUT_RE.search(text, start, end)) and not ITEM_DONE_RE.search(text, start, end)
 
     @staticmethod
     def evidence(doc: Document, unit: Unit, section: Section, lead: Unit | None = None,
