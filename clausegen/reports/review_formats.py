@@ -41,13 +41,7 @@ def md_cell(value: str) -> str:
 def cite(evidence) -> str:
     """Return where a quote is, in words: its clause and, for PDF and scanned sources, its page."""
     place = f"clause {evidence.section}" if evidence.section else "no clause number"
-    page = getattr(evidence, "page", None)  # the evidence-page convention: PDF and OCR'd sources only
-    return f"{place}, page {page}" if page else place
-
-
-def warnings_of(review: Review) -> list[str]:
-    """Return the review's warnings about what was read (OCR, unreliable pages), if the reviewer gave any."""
-    return list(getattr(review, "warnings", None) or [])
+    return f"{place}, page {evidence.page}" if evidence.page else place  # pages: PDF and OCR'd sources only
 
 
 def missing_required(review: Review) -> list[str]:
@@ -86,7 +80,7 @@ def text(review: Review) -> str:
     console.print(table)
     gaps = missing_required(review)
     console.print(f"Missing required safeguards: {', '.join(gaps) if gaps else 'none'}")
-    for warning in warnings_of(review):
+    for warning in review.warnings:
         console.print(f"warning: {warning}")
     for error in review.errors:
         console.print(f"error: {error}")
@@ -108,8 +102,8 @@ def markdown(review: Review) -> str:
             out += ["", "Missing elements: " + ", ".join(f.missing_elements)]
         for e in f.evidence:
             out += ["", f"> {short(e.text, 600)}", f"> ({cite(e)})"]
-    if warnings_of(review):
-        out += ["", "## Warnings", ""] + [f"- {w}" for w in warnings_of(review)]
+    if review.warnings:
+        out += ["", "## Warnings", ""] + [f"- {w}" for w in review.warnings]
     if review.errors:
         out += ["", "## Errors", ""] + [f"- {e}" for e in review.errors]
     return "\n".join(out) + "\n"
@@ -130,7 +124,7 @@ def html_page(review: Review) -> str:
         )
     gaps = missing_required(review)
     errors = "".join(f"<li>{e(err)}</li>" for err in review.errors)
-    warnings = "".join(f"<li>{e(w)}</li>" for w in warnings_of(review))
+    warnings = "".join(f"<li>{e(w)}</li>" for w in review.warnings)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Review: {e(review.document)}</title>
 <style>
