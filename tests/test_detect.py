@@ -12,6 +12,7 @@ from clausegen.detect import (Columns, PhraseTable, TokenPattern, detect_text, g
                               validate_detection)
 from clausegen.library import Yaml12Loader
 from clausegen.model import SAFEGUARD_IDS, Document, Section
+from clausegen.review import review_file
 
 from conftest import FIXTURES, REPO
 
@@ -522,3 +523,36 @@ def test_the_detector_is_a_package_of_small_files_that_does_not_import_the_libra
         assert source.count("\n") < 500, path.name
         imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
         assert "clausegen.library" not in imported, path.name
+
+
+# A numbered lead-in "3. ... terminate if:" with lettered items ends at "4."; an item that opens with the supplier
+# ("b. Vendor decides ...") is a ground on the supplier's side; a cure period in item (a) weakens the right.
+TERMINATION_LIST = (
+    'This Agreement is between Vendor Inc. (the "Vendor") and Buyer Ltd (the "Customer").\n\n1. Term\n\n'
+    "2. This Agreement runs for one year.\n\n3. Vendor may, at any time, terminate this Agreement if:\n\n"
+    "a. the Customer fails to comply with any term of this Agreement and the failure is not fixed within thirty "
+    "(30) days after notice from Vendor;\n\nb. Vendor decides to stop offering the Product in a country or, in "
+    "Vendor's sole discretion, the Product is no longer commercially viable.\n\n4. Upon any termination of this "
+    "Agreement, the Customer shall promptly stop using the Product. The Customer's earlier orders are not affected "
+    "by the termination of this Agreement.\n")
+# Terms of service that name their parties in the opening line, with a later "between" and a defined term after it.
+OPENING_PARTIES = (
+    'These Terms govern the website and hosted services offered by Acme LLC. (the "Company" or "we"). By using '
+    "them you accept these Terms.\n\n" + "The services change from time to time. " * 130 +
+    "\n\nIf there is any conflict between these Terms and an order, these Terms prevail. Each subscription renews "
+    'on its anniversary (each a "Renewal Date").\n\n'
+    "The Company has the right to suspend your access immediately and without notice if you breach these Terms.\n")
+
+
+@pytest.mark.parametrize("text, status, quoted, supplier", [
+    (TERMINATION_LIST, "partial", "a. the Customer fails to comply", "Vendor"),
+    (OPENING_PARTIES, "present", "The Company has the right to suspend", "Company"),
+])
+def test_termination_grounds_and_parties_read_from_the_whole_document(library, tmp_path, text, status, quoted,
+                                                                      supplier):
+    path = tmp_path / "contract.txt"
+    path.write_text(text, encoding="utf-8")
+    review = review_file(path, library)
+    finding = {f.safeguard: f for f in review.findings}["suspension_termination"]
+    assert (finding.status, review.parties["supplier_term"]) == (status, supplier), finding.explanation
+    assert finding.evidence[0].text.startswith(quoted) or quoted in finding.evidence[0].text

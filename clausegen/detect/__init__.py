@@ -12,8 +12,9 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
       partial: [generic_law]             # combinations that show the topic without the core
       elements: {no_prohibited_transfer: [export_verb+destination]}
       exclude: [personal_data]           # combinations that take a passage off this safeguard
-      downgrade: [cure_period]           # combinations that weaken a core passage to partial (when they share a
-                                         # feature with it)
+      downgrade: [cure_period]           # combinations that weaken a core passage to partial
+      downgrade_nearby: [cure_period]    # those that also weaken it from the next sentence or the list items it
+                                         # introduces (default: all of `downgrade`)
       third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
       any_party: [channel]               # features that count whoever states them ("a way to report misuse")
       impersonal: [used_thing, use_verb] # a passage that names no bound party (passive voice) counts only when

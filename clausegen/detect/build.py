@@ -73,6 +73,8 @@ class Builder:
                 elements={k: [split_combo(c) for c in v] for k, v in (detection.get("elements") or {}).items()},
                 exclude=[split_combo(c) for c in detection.get("exclude") or []],
                 downgrade=[split_combo(c) for c in detection.get("downgrade") or []],
+                downgrade_nearby=[split_combo(c) for c in detection.get("downgrade_nearby",
+                                                                       detection.get("downgrade")) or []],
                 core_element=core_element,
                 element_ids=[e.id for e in safeguard.elements if not e.core],
                 references=reference_wordings(library, sid, detection),

@@ -30,7 +30,9 @@ class CandidateFinder:
             tail = text[max(section.start, section.end - 4):section.end].rstrip()
             opens = tail.endswith((":", "—", ":-")) or OPEN_LEAD_RE.search(text, max(section.start, section.end - 12),
                                                                             section.end)
-            if section.kind == "heading" or (last_colon is not None and is_sibling(sections[last_colon], section)):
+            first_item = sections[last_colon + 1] if last_colon is not None and j > last_colon + 1 else None
+            if section.kind == "heading" or (last_colon is not None
+                                             and is_sibling(sections[last_colon], section, first_item)):
                 # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list; a heading that reads
                 # as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:") opens one
                 last_colon = j if section.kind == "heading" and opens else None

@@ -13,7 +13,7 @@ LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
+                  "downgrade_nearby", "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
@@ -47,7 +47,12 @@ TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence befor
 WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")
-NO_CURE_RE = re.compile(r"\b(?:[Nn]o|[Ww]ithout|not)\b[^.;]{0,30}\b(?:cure|remedy|grace)", re.IGNORECASE)  # "No cure period applies"
+# a cure period expressly denied ("No cure period applies", "without notice or any opportunity to cure"), not a
+# breach that is "not cured within 30 days" and not "without prejudice to any other right or remedy"
+NO_CURE_RE = re.compile(r"\b(?:no|without)\s+(?:(?:any|further|prior|notice|or|and|an?|the|opportunity|right|chance|"
+                        r"need|obligation|period|to|for)\s+){0,6}(?:cure|grace)\b|\bno\s+remedy\s+period|"
+                        r"\bnot\s+(?:be\s+)?(?:entitled|subject)\s+to\s+(?:a\s+|any\s+)?(?:cure|grace|remedy)\s+period",
+                        re.IGNORECASE)
 SPACES_RE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # bytes that are not [a-z0-9] become spaces: see runs_text
 RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
@@ -122,6 +127,7 @@ class Rules:
     elements: dict[str, list[tuple[str, ...]]]
     exclude: list[tuple[str, ...]]
     downgrade: list[tuple[str, ...]]
+    downgrade_nearby: list[tuple[str, ...]]  # those that also weaken from the next sentence or the items below
     core_element: str
     element_ids: list[str]
     references: list[str]
@@ -225,9 +231,29 @@ def short_quote(text: str, limit: int = 140) -> str:
     return text[:cut if cut > 0 else limit] + " …"
 
 
-def is_sibling(lead: Section, section: Section) -> bool:
+ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+
+
+def follows(before: str, after: str) -> bool:
+    """Return whether clause number `after` is the one right after `before` at the same level: "3" -> "4",
+    "2.3" -> "2.4", "(b)" -> "(c)", "(ii)" -> "(iii)"."""
+    a, b = before.strip("().").split("."), after.strip("().").split(".")
+    if len(a) != len(b) or a[:-1] != b[:-1]:
+        return False
+    x, y = a[-1], b[-1]
+    if x.isdigit() and y.isdigit():
+        return int(y) == int(x) + 1
+    if x.lower() in ROMANS and y.lower() in ROMANS and (len(x) > 1 or len(y) > 1):
+        return ROMANS.index(y.lower()) == ROMANS.index(x.lower()) + 1
+    return len(x) == len(y) == 1 and x.isalpha() and y.isalpha() and ord(y) == ord(x) + 1
+
+
+def is_sibling(lead: Section, section: Section, first_item: Section | None = None) -> bool:
     """Return whether a numbered section is a clause beside (or above) a lead-in, not an item of its list: "16.3" or
-    "17.1" after "16.2 ... the following:"."""
+    "17.1" after "16.2 ... the following:"; "4" after "3 ... terminate if:" when its first item was "(a)", not "4"."""
+    if first_item is not None and lead.number and section.number and follows(lead.number, section.number) and \
+            not follows(lead.number, first_item.number):
+        return True
     if "." not in lead.number.strip(".") or not section.number[:1].isdigit():
         return False  # "1", "2" under a lead-in may well be its items
     return section.number.strip(".").count(".") <= lead.number.strip(".").count(".")

@@ -175,7 +175,7 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                             covered[sid] |= hit.elements
         for sid, rules in self.rules.items():
             for hit in hits[sid]:
-                if hit.level == "present" and rules.downgrade and self.weakened_nearby(rules, units[hit.unit], doc,
+                if hit.level == "present" and rules.downgrade_nearby and self.weakened_nearby(rules, units[hit.unit], doc,
                                                                                        spaced, lead_of):
                     hit.level, hit.note = "partial", "downgraded"
         model = scorer.active()

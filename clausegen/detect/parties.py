@@ -118,14 +118,26 @@ class PartyFinder:
         """Return the part of the text that names the parties: around "between ... and ...", before the recitals."""
         match = None
         for found in BETWEEN_RE.finditer(text, 0, min(len(text), 40000)):  # the "between" that defines terms
-            if PAREN_RE.search(text, found.end(), found.end() + 1500) or \
-                    REFERRED_RE.search(text, found.end(), found.end() + 1500):
-                match = found
+            if found.start() > PREAMBLE_CHARS and self._names_party(text, 0, PREAMBLE_CHARS):
+                break  # terms of service that open with '(the "Company" or "we")': their opening names the parties
+            window = (found.end(), min(len(text), found.end() + 1500))
+            if any(QUOTED_RE.search(m.group(1)) for m in PAREN_RE.finditer(text, *window)) or \
+                    REFERRED_RE.search(text, *window):
+                match = found  # '(the "Licensee")' after it, not "(as defined below)"
                 break
         start = max(0, match.start() - 1500) if match else 0
         end = min(len(text), start + PREAMBLE_CHARS)
         recitals = RECITAL_START_RE.search(text, match.end() if match else start, end)
         return text[start:recitals.start()] if recitals else text[start:end]
+
+    def _names_party(self, text: str, start: int, end: int) -> bool:
+        """Return whether a parenthesis in text[start:end] defines a party by a pronoun or role word ('("we")')."""
+        for paren in PAREN_RE.finditer(text, start, end):
+            for term in QUOTED_RE.findall(paren.group(1)):
+                term = term.strip().lower()
+                if term in self.pronouns or term in self.role_words:
+                    return True
+        return False
 
     def _between_names(self, head: str, lowered: str) -> tuple[list[str], dict[str, str]]:
         """Return the short names of the parties of "between A, a ... and B, a ...", when the text uses them.

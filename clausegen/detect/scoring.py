@@ -8,6 +8,9 @@ from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINER
                                      Rules, SKIPPED_CUES, SUBMIT_VERBS, UNBOUND_CUES, Unit, WEAK_WINDOW)
 from clausegen.detect.matching import Bag
 
+PARTY_PRONOUNS = ("we", "us", "our", "you", "your")
+OPENING_WORDS = {"the", "a", "b", "c", "d", "e", "f", "g", "h", "i", "ii", "iii", "iv", "v", "vi", "vii", "if", "or"}
+
 
 class Judge:
     """Judge passages: features, the governing cue, the party bound, the level."""
@@ -25,7 +28,7 @@ class Judge:
             if end - start < 3 or NO_CURE_RE.search(text, start, end):
                 continue
             sketch = self.sketch(Bag(spaced[start:end].split()))
-            for combo in rules.downgrade:
+            for combo in rules.downgrade_nearby:
                 bits = [self.bit.get((rules.sid, label)) for label in combo]
                 if all(b is not None and self.holds(sketch, b) for b in bits):
                     return True
@@ -53,6 +56,8 @@ class Judge:
         labels |= self._party_labels(a)
         if any(set(combo) <= labels for combo in rules.exclude):
             return None
+        if rules.direction == "right" and leads and self._opens_with_supplier(a):
+            return None  # "(c) NVIDIA decides to no longer provide ...": a ground on the supplier's side, not misuse
         if unit.kind == "definition" and rules.modality == "required":
             return None  # '"Restricted Country" means ...' defines a word, it binds nobody
         cores = [c for c in rules.core if set(c) <= labels]
@@ -284,7 +289,7 @@ class Judge:
         "... by the Licensor" (the supplier as the agent of a passive verb)."""
         out = set()
         for m in a.mentions:
-            if not (m.defined or a.tokens[m.start].lower_ in ("we", "us", "our", "you", "your")):
+            if not (m.defined or a.tokens[m.start].lower_ in PARTY_PRONOUNS):
                 continue  # a generic role word ("a hosting provider") is not the contract's party
             if m.role == "supplier":
                 out.add("names_supplier")
@@ -294,6 +299,15 @@ class Judge:
             elif m.role == "recipient":
                 out.add("names_recipient")
         return out
+
+    @staticmethod
+    def _opens_with_supplier(a: Analysis) -> bool:
+        """Return whether a passage opens with the supplier as its subject ("(c) NVIDIA decides ...", "WLI's
+        continued performance ...") and never names the recipient."""
+        named = [m for m in a.mentions if m.defined or a.tokens[m.start].lower_ in PARTY_PRONOUNS]
+        if not named or named[0].role != "supplier" or any(m.role == "recipient" for m in named):
+            return False
+        return all(not t.is_alpha or len(t) <= 3 and t.lower_ in OPENING_WORDS for t in a.tokens[:named[0].start])
 
     @staticmethod
     def _subject_at(a: Analysis, position: int) -> str:

@@ -106,7 +106,7 @@ def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
             except Exception as exc:  # spaCy's validation names the bad token, attribute or operator
                 problems.append((f"{where}.pattern", f"spaCy rejects it: {spacy_reason(exc)}"))
     known = labels | RESERVED_LABELS
-    for key in ("core", "partial", "exclude", "downgrade"):
+    for key in ("core", "partial", "exclude", "downgrade", "downgrade_nearby"):
         combos = detection.get(key, [] if key != "core" else None)
         if combos is None:
             problems.append((key, "list at least one feature combination"))
