@@ -164,7 +164,9 @@ class Judge:
         if any_party:  # "a way to report misuse is provided", "anyone may report": whoever states it
             role = "none"
             modality = "binding" if modality in ("right", "none") else modality
-        verdict = self._attribute(rules, role, modality, context, cue, anchor)
+        verdict, holder = self._attribute(rules, role, modality, context, cue, anchor)
+        if holder == "supplier" and verdict in ("ok", "weak"):
+            role = holder  # "Customer grants to Cisco the right to examine ...": Cisco holds the right
         if verdict == "other":
             return Hit(i, "other", combo, rule_ids, modality, cue_id, role, elements)
         if verdict == "none":
@@ -344,22 +346,23 @@ class Judge:
         return cue, subject
 
     @staticmethod
-    def _attribute(rules: Rules, role: str, modality: str, a: Analysis, cue, anchor: int) -> str:
-        """Return ok, weak, other (binds the wrong party) or none for a passage's party and modality."""
+    def _attribute(rules: Rules, role: str, modality: str, a: Analysis, cue, anchor: int) -> tuple[str, str]:
+        """Return ok, weak, other (binds the wrong party) or none for a passage's party and modality, with the role
+        of the party that holds a right (the supplier in "Customer shall permit Supplier to audit")."""
         if rules.direction == "duty":
             if role == "supplier":
                 # the supplier may require the recipient to do it
                 if modality == "right" and cue is not None and \
                         any(c[2] == "require" and cue[0] <= c[0] <= anchor for c in a.cues):
-                    return "ok"
-                return "other"
+                    return "ok", role
+                return "other", role
             if modality == "right":
-                return "weak"  # "may ..." is a permission, not a duty
-            return "ok"
+                return "weak", role  # "may ..." is a permission, not a duty
+            return "ok", role
         # right: the supplier (or either party) holds it, or the recipient is bound to submit to it
         actor = role
         if cue is not None:  # "shall permit the Licensee to audit": the right belongs to the one permitted
-            inside = [m for m in a.mentions if cue[1] <= m.start < anchor and not m.possessive]
+            inside = [m for m in a.mentions if cue[0] < m.start < anchor and not m.possessive]
             if inside and any(t.norm_ in ("permit", "allow", "enable", "authorize", "entitle", "grant", "let")
                               for t in a.tokens[cue[0]:inside[-1].start]):
                 actor = inside[-1].role
@@ -367,17 +370,17 @@ class Judge:
         if actor == "supplier":  # its own right, one the recipient must grant it ("shall permit Supplier to audit"), or
             # an act in its hands ("must be renewed by the Licensor")
             granted = actor != role or Judge._done_by_supplier(rules, a)
-            return "ok" if modality in ("right", "none") or (granted and modality != "prohibit") else "none"
+            return ("ok" if modality in ("right", "none") or (granted and modality != "prohibit") else "none"), actor
         if actor in ("mutual", "unknown", "none"):
-            return "none" if (actor == "mutual" and modality == "prohibit") else "ok"
+            return ("none" if (actor == "mutual" and modality == "prohibit") else "ok"), actor
         # the recipient: bound to submit to it, or doing it itself (the wrong way round: "the Customer cancels")
         if actor == role and modality in ("binding", "prohibit", "weak", "empty"):
             subject = next((m for m in reversed(a.mentions) if m.end <= anchor and not m.possessive), None)
             if modality != "prohibit" and subject is not None and subject.role == "recipient" and \
                     anchor - subject.end <= 3 and \
                     not any(t.norm_ in SUBMIT_VERBS for t in a.tokens[subject.end:anchor + 1]):
-                return "other"
-            return "ok"
-        return "other"
+                return "other", actor
+            return "ok", actor
+        return "other", actor
 
     # -- findings --------------------------------------------------------------------------------------------
