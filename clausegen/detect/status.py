@@ -173,7 +173,9 @@ class StatusMaker:
                 if hit.role == "none":
                     verb = "states it as a rule for whoever it addresses"
                 else:
-                    verb = f"gives {bound} the right" if rules.direction == "right" else f"binds {bound}"
+                    # a right the recipient must submit to ("Customer shall permit audits") binds the recipient
+                    verb = f"gives {bound} the right" if rules.direction == "right" and hit.role != "recipient" \
+                        else f"binds {bound}"
                 how = " It is close to the library's own wording." if hit.note == "paraphrase" else ""
                 return f"{head} {quote(hit)} {verb}.{how}"
             if hit.note == "downgraded":
