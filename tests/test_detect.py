@@ -262,6 +262,13 @@ FIRST_QUOTE_TABLE = [
      "7.1 The Supplier may audit the Customer's books and records to verify compliance with the\n\n12\n\nterms of "
      "this Agreement.\n\n7.2 The Supplier may audit the Customer's books and records to verify compliance with this "
      "Agreement.", "7.2 The Supplier may audit", "7.1"),
+    # the clause whose cue governs the feature ("grants ... the right to examine") comes before one that mentions
+    # the feature in a condition ("In the event such audit discloses ..., pay")
+    ("audit_rights",
+     "7.1 In the event such audit discloses any non-compliance with this Agreement, the Customer shall promptly pay "
+     "the Supplier the fees owed together with interest.\n\n7.2 The Customer grants to the Supplier the right to "
+     "examine the Customer's books and records.",
+     "7.2 The Customer grants to the Supplier the right to examine", "7.1"),
     # an item cut before the list nested in it is quoted with that list, and with its lead-in
     ("end_use",
      "The Customer shall not: (a) use the Products to track or profile individuals in breach of (i) any privacy law "

@@ -214,6 +214,7 @@ class Hit:
     elements: set[str] = field(default_factory=set)
     fuzzy: float = 0.0
     note: str = ""
+    governed: bool = False  # the feature follows its cue closely ("may audit", not "if such audit shows ..., pay")
 
 
 def rule_name(rules: Rules, hit: Hit) -> str:

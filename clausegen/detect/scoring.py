@@ -9,6 +9,7 @@ from clausegen.detect.common import (AGENT_WORDS, Analysis, BE_WORDS, DETERMINER
 from clausegen.detect.matching import Bag
 
 PARTY_PRONOUNS = ("we", "us", "our", "you", "your")
+GOVERNED_WINDOW = 8  # tokens from a cue's end to the feature it governs directly
 OPENING_WORDS = {"the", "a", "b", "c", "d", "e", "f", "g", "h", "i", "ii", "iii", "iv", "v", "vi", "vii", "if", "or"}
 
 
@@ -177,7 +178,8 @@ class Judge:
         if weak:
             level = "partial"
         note = "downgraded" if downgraded else ("weak" if weak else "")
-        return Hit(i, level, combo, rule_ids, modality, cue_id, role, elements, note=note)
+        governed = cue is not None and (context is not a or 0 <= anchor - cue[1] <= GOVERNED_WINDOW)
+        return Hit(i, level, combo, rule_ids, modality, cue_id, role, elements, note=note, governed=governed)
 
     @staticmethod
     def _own_features(rules: Rules, a: Analysis) -> dict[str, list[tuple[int, int, str]]]:
