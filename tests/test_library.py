@@ -209,3 +209,14 @@ def test_an_unquoted_comma_in_an_element_description_is_reported(library_copy):
     problems = validate_library(library_copy)
     assert "safeguards.yaml -> end_use.elements[2].lawful (law-enforcement) purposes: unknown field" in \
         "\n".join(problems), problems
+
+
+def test_a_key_given_twice_is_reported_not_silently_replaced(library_copy):
+    """A second `downgrade:` in one detection block used to replace the first without a word."""
+    path = library_copy / "safeguards.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "      exclude: [termination, indemnity]\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, anchor + "      exclude: [indemnity]\n"), encoding="utf-8")
+    problems = "\n".join(validate_library(library_copy))
+    assert "safeguards.yaml" in problems and "found duplicate key 'exclude'" in problems, problems

@@ -78,6 +78,8 @@ def test_bad_profiles(library, tmp_path, edit, expected):
     [
         ("p.yaml", "seller: [unclosed", "malformed YAML at line"),
         ("p.yaml", "- a list\n- not a mapping\n", "a profile is a mapping of fields, got list"),
+        # PyYAML keeps the last of two equal keys silently; a profile that says two things is an error
+        ("p.yaml", "title: First\nseller:\n  name: A\ntitle: Second\n", "malformed YAML at line 4: found duplicate key 'title'"),
         ("p.json", "{bad json", "malformed JSON at line 1"),
         ("p.txt", "seller: x", "a profile is a .yaml, .yml or .json file"),
     ],
