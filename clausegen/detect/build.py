@@ -93,15 +93,6 @@ class Builder:
                       for n in range(len(self.info))]
         self.checked = {w: [n for n in ns if not self.plain[n]] for w, ns in self.anchor_index.items()}
         self.gap_words = frozenset(self.gap_index)
-        self.label_words: dict[tuple[str, str], set[str]] = {}  # (sid, label) -> anchor words of its patterns
-        for word, numbers in self.anchor_index.items():
-            for number in numbers:
-                if self.info[number][0]:
-                    self.label_words.setdefault(self.info[number][:2], set()).add(word)
-        self.core_sets = {sid: [set(c) for c in r.core] for sid, r in self.rules.items()}
-        # per safeguard: the feature labels of each core combination, as label_words keys (for spread)
-        self.core_keys = {sid: [tuple((sid, label) for label in c if label not in RESERVED_LABELS) for c in sets]
-                          for sid, sets in self.core_sets.items()}
         # the topic of a safeguard: the leading feature of each core combination (what a heading would name)
         self.topics = {sid: {next(p for p in c if p not in RESERVED_LABELS) for c in r.core} for sid, r in self.rules.items()}
         self._build_masks()

@@ -300,28 +300,6 @@ class CandidateFinder:
             out[sid] = (level, elements)
         return out
 
-    def spread(self, low: str, unit: Unit, bag: Bag, reach: dict[str, tuple[str, set[str]]]) -> int:
-        """Return how far apart (in characters) the anchor words of a passage's best combination lie: a cheap
-        guess of how likely the passage is to hold it, used to try the likely passages first."""
-        best = unit.end - unit.start
-        first: dict[tuple[str, str], int] = {}  # (sid, label) -> where its first anchor word is, -1: none
-        for sid in reach:
-            for combo in self.core_keys[sid]:
-                places = []
-                for key in combo:
-                    at = first.get(key)
-                    if at is None:
-                        words = self.label_words.get(key, frozenset()) & bag.words
-                        found = [low.find(word, unit.start, unit.end) for word in words]
-                        first[key] = at = min(found) if found else -1
-                    if at < 0:
-                        break
-                    places.append(at)
-                else:
-                    if places:
-                        best = min(best, max(places) - min(places))
-        return best
-
     def opening(self, text: str, start: int) -> str:
         """Return binding or prohibit when the passage at start opens with an instruction ("Use ...", "Do not")."""
         match = FIRST_WORD_RE.match(text, start, start + 60)

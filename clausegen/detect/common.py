@@ -43,7 +43,6 @@ MAX_UNIT_CHARS = 1500
 QUOTE_CHARS = 1200  # a quote longer than this (a run-on paragraph) is cut at a word
 EVIDENCE_PER_FINDING = 3
 BATCH = 12  # passages tokenized together
-TRY_LIMIT = 8  # passages judged for a safeguard that already has evidence before it stops looking
 WEAK_WINDOW = 12  # tokens around a feature in which a soft cue ("reasonable efforts", "should") weakens it
 
 WORD_RE = re.compile(r"[a-z0-9]+")

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from clausegen.model import Document, Finding, Section
-from clausegen.detect.common import Analysis, BATCH, EVIDENCE_PER_FINDING, Hit, Parties, TRY_LIMIT, Unit
+from clausegen.detect.common import Analysis, BATCH, Hit, Parties, Unit
 from clausegen.detect.validate import lexicon_path
 from clausegen.detect.matching import Bag, Sketch, runs_text
 from clausegen.detect.build import Builder
@@ -120,35 +120,14 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                 found = self.reach(own, self.opening(text, units[i].start))
                 if found:
                     reach[i] = found
-        # 4. analyse the passages that can still change a finding, those that can reach a core element first,
-        # in small batches; a safeguard with enough present evidence and all its elements stops asking for more
-        # passages whose features sit close together come first: they are the likely hits
-        spread = {i: self.spread(low, units[i], words_of[i], reach[i]) for i in reach}
-        pending = sorted(reach, key=lambda i: (all(level != "core" for level, _ in reach[i].values()), spread[i], i))
+        # 4. analyse every passage that can reach a combination, in small batches, and judge it for each safeguard
+        # it can reach: a safeguard's verdict and evidence depend on its own rules only (an early stop once one
+        # safeguard had enough evidence made another's quotes depend on which passages the first had asked for)
         hits: dict[str, list[Hit]] = {sid: [] for sid in self.rules}
-        counts = {sid: {"present": 0, "partial": 0} for sid in self.rules}
-        tries = {sid: 0 for sid in self.rules}
-        covered: dict[str, set[str]] = {sid: set() for sid in self.rules}
         analyses: dict[int, Analysis] = {}
-
-        def useful(i: int) -> bool:
-            for sid, (level, elements) in reach[i].items():
-                if tries[sid] >= TRY_LIMIT and counts[sid]["present"] > 0:
-                    continue  # a present finding with enough passages tried: stop collecting
-                if counts[sid]["present"] < EVIDENCE_PER_FINDING and (level == "core" or counts[sid]["present"] == 0):
-                    if level == "core" or counts[sid]["partial"] < EVIDENCE_PER_FINDING:
-                        return True
-                # a finding already settled still looks for its missing elements, in core-level passages only
-                if level == "core" and elements - covered[sid]:
-                    return True
-            return False
-
-        start = 0
-        while start < len(pending):  # an index, not pending = pending[BATCH:]: that copy is quadratic in a big file
-            batch = [i for i in pending[start:start + BATCH] if useful(i)]
-            start += BATCH
-            if not batch:
-                continue
+        pending = sorted(reach)
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start:start + BATCH]
             needed = set(batch)
             for i in batch:
                 lead, depth = units[i].lead, 0
@@ -166,13 +145,9 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                     leads.append(analyses[lead])
                     lead = units[lead].lead
                 for sid in reach[i]:
-                    tries[sid] += 1
                     hit = self.judge(self.rules[sid], units[i], i, analysis, leads)
                     if hit is not None:
                         hits[sid].append(hit)
-                        if hit.level in counts[sid]:
-                            counts[sid][hit.level] += 1
-                            covered[sid] |= hit.elements
         for sid, rules in self.rules.items():
             for hit in hits[sid]:
                 if hit.level == "present" and rules.downgrade_nearby and self.weakened_nearby(rules, units[hit.unit], doc,
