@@ -3,7 +3,7 @@
 Order of work for a contract: number the articles (commercial articles of the kind's template around the
 selected operative clauses), turn the numbers into cross-references (`ref('end_use')` -> "Clause 4"), render
 every text with the profile's values as context VALUES (never as template source), and hand the result to
-clausegen.docx_writer.
+clausegen.writer.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clausegen import __version__, docx_writer
-from clausegen.docx_writer import Article, Contract, Para
+from clausegen import __version__, writer
+from clausegen.writer import Article, Contract, Para
 from clausegen.errors import DraftCheckError, OutputError, RenderError
 from clausegen.gate import STOP_HEADER, check_gate, draft_facts
 from clausegen.library import CLAUSES_MARKER, DocumentArticle, DocumentTemplate, load_document_templates
@@ -103,7 +103,7 @@ def clean_value(value: Any) -> Any:
     Values are context values for Jinja2, never template source, so "{{ 7*7 }}" stays literal.
     """
     if isinstance(value, str):
-        text = docx_writer.xml_text(value)
+        text = writer.xml_text(value)
         return re.sub(r" {2,}", " ", text).strip()
     if isinstance(value, dict):
         return {str(k): clean_value(v) for k, v in value.items()}
@@ -286,7 +286,7 @@ def cross_references(template: DocumentTemplate, numbers: dict[str, int],
 
     A safeguard points to the first clause whose primary safeguard it is, else the first that provides it.
     """
-    refs = {target: template.reference.format(number=docx_writer.article_ref(n)) for target, n in numbers.items()}
+    refs = {target: template.reference.format(number=writer.article_ref(n)) for target, n in numbers.items()}
     for primary_only in (True, False):
         for clause, _ in selection:
             for sid in clause.provides[:1] if primary_only else clause.provides:
@@ -355,7 +355,7 @@ def build_contract(template: DocumentTemplate, selection: list[tuple[Clause, lis
                 paras = [Para(level, body) for level, body in paragraphs(text)] if text else []
                 articles.append(Article(numbers[clause.id], clause.id, clause.title, paras))
                 generated.append(GeneratedClause(clause.id, clause.title, numbers[clause.id], list(reasons),
-                                                 docx_writer.without_refs(text), list(clause.provides),
+                                                 writer.without_refs(text), list(clause.provides),
                                                  clause.guidance_step))
             continue
         article: DocumentArticle = item
@@ -415,7 +415,7 @@ def open_firm_template(path: str | Path):
     except IngestError as exc:
         raise RenderError(f"{exc}; not a Word .docx template") from None
     try:
-        return docx_writer.open_template(path)
+        return writer.open_template(path)
     except Exception as exc:  # python-docx raises several kinds for a file that is not a .docx
         raise RenderError(f"{path}: not a Word .docx template ({type(exc).__name__}: {exc})") from None
 
@@ -449,26 +449,26 @@ def write_document(contract: Contract, out_path: Path, properties: dict[str, str
     Return the placement: "document", "placeholder" or "schedule".
     """
     if template is None:
-        document = docx_writer.new_document()
-        lists = docx_writer.add_lists(document, link_heading=True)
-        docx_writer.write_contract(document, contract, lists)
-        docx_writer.add_page_furniture(document, contract.header, contract.title)
+        document = writer.new_document()
+        lists = writer.add_lists(document, link_heading=True)
+        writer.write_contract(document, contract, lists)
+        writer.add_page_furniture(document, contract.header, contract.title)
         placement = "document"
     else:
         document = open_firm_template(template)
-        lists = docx_writer.add_lists(document, link_heading=False)
-        anchor = docx_writer.find_placeholder(document)
+        lists = writer.add_lists(document, link_heading=False)
+        anchor = writer.find_placeholder(document)
         if anchor is not None:
-            docx_writer.write_at(document, anchor, lambda d: docx_writer.write_contract(d, contract, lists))
+            writer.write_at(document, anchor, lambda d: writer.write_contract(d, contract, lists))
             placement = "placeholder"
         else:
-            docx_writer.write_contract(document, schedule, lists, page_break=True)
+            writer.write_contract(document, schedule, lists, page_break=True)
             placement = "schedule"
         if stop_header:  # the firm's own header gives way: every page must say the draft is not for execution
-            docx_writer.add_page_furniture(document, stop_header, "")
+            writer.add_page_furniture(document, stop_header, "")
     if placement != "schedule":  # a schedule joins the firm's document, which keeps its own properties
-        docx_writer.set_properties(document, **properties)
-    docx_writer.save(document, out_path)
+        writer.set_properties(document, **properties)
+    writer.save(document, out_path)
     return placement
 
 

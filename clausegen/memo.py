@@ -9,7 +9,9 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
-from clausegen import __version__, docx_writer
+from docx.shared import Pt, Twips
+
+from clausegen import __version__, writer
 from clausegen.gate import STOP_HEADER, fitting_kinds
 from clausegen.generate import (
     GUIDANCE_STEPS,
@@ -129,11 +131,11 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
     def render(text: Any, where: str) -> str:
         return render_text(str(text or ""), context, f"documents/memo.yaml {where}")
 
-    document = docx_writer.new_document()
-    lists = docx_writer.add_lists(document, link_heading=True)
+    document = writer.new_document()
+    lists = writer.add_lists(document, link_heading=True)
     title = render(data["title"], "title")
-    docx_writer.add_paragraph(document, "Title").add_run(docx_writer.xml_text(title))
-    docx_writer.field_table(document, label_width=2700, value_width=6660, rows=[
+    writer.add_paragraph(document, "Title").add_run(writer.xml_text(title))
+    writer.field_table(document, label_width=2700, value_width=6660, rows=[
         ("To", render(data["memo_to"], "memo_to")),
         ("From", render(data["memo_from"], "memo_from")),
         ("Date", dt.date.today().isoformat()),
@@ -143,13 +145,13 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
         ("Recommendation", decision.choice),
     ] + ([("Export override", f"{STOP_HEADER}. Reason: {context['override_reason']}")] if override else []))
     for sid, section in data["sections"].items():
-        docx_writer.heading(document, render(section["title"], f"sections.{sid}.title"), lists.outline)
+        writer.heading(document, render(section["title"], f"sections.{sid}.title"), lists.outline)
         for para in paragraphs(render(section.get("text"), f"sections.{sid}.text")):
-            intro = docx_writer.paragraph(document, para[1])
+            intro = writer.paragraph(document, para[1])
             intro.paragraph_format.keep_with_next = sid not in ("summary", "reassessment")  # stays with its facts
         write_memo_section(document, sid, assessment, library, kind_selections, data, decision)
-    docx_writer.add_page_furniture(document, render(data.get("header"), "header"), title)
-    docx_writer.set_properties(
+    writer.add_page_furniture(document, render(data.get("header"), "header"), title)
+    writer.set_properties(
         document, title=f"{title}: {context['transaction']}", author="clausegen",
         subject=f"{context['product_name']}: {context['supplier']} and {context['recipient']} ({context['country']})",
         keywords="human-rights due diligence; Guidance; " + assessment.level + "; " + decision.choice
@@ -158,7 +160,7 @@ def write_memo(assessment: RiskAssessment, library: Library, out_path: str | Pat
                  + f"Risk screen by clausegen {__version__}, clause library {library.version}, "
                  f"from {Path(assessment.profile.path).name}. Recommendation: {decision.choice}.",
         category="memo")
-    return docx_writer.save(document, out_path)
+    return writer.save(document, out_path)
 
 
 IDENTIFIER_JOINT = re.compile(r"(?<=[a-z])([_.])(?=[a-z])")
@@ -171,14 +173,14 @@ def breakable(text: str) -> str:
 
 def memo_table(document, header: list[str], rows: list[list[str]], widths: list[int]):
     """Append a memo table whose cells break long identifiers at their joints."""
-    return docx_writer.table(document, header, [[breakable(str(cell)) for cell in row] for row in rows], widths)
+    return writer.table(document, header, [[breakable(str(cell)) for cell in row] for row in rows], widths)
 
 
 def bullets(document, items: list[str], empty: str) -> None:
     """Append a bulleted list (or the `empty` sentence when there is nothing to list)."""
     style = "List Bullet" if "List Bullet" in {s.name for s in document.styles} else "Normal"
     for item in items or [empty]:
-        docx_writer.paragraph(document, item, style if items else "Normal")
+        writer.paragraph(document, item, style if items else "Normal")
 
 
 def write_memo_section(document, sid: str, assessment: RiskAssessment, library: Library,
@@ -191,7 +193,7 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
                           [2200, 7160])
     elif sid == "scope":
         bullets(document, assessment.scope_reasons, "No reasons recorded.")
-        docx_writer.paragraph(document, "Conclusion: the Guidance is " + ("engaged." if assessment.in_scope
+        writer.paragraph(document, "Conclusion: the Guidance is " + ("engaged." if assessment.in_scope
                                                                             else "not engaged."))
     elif sid == "export_screen":
         countries = library.countries
@@ -206,7 +208,7 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
                 ("Note", str(countries.get("note", "")))]
         memo_table(document, ["Item", "Detail"], [[a, clean_value(b)] for a, b in rows], [2200, 7160])
         if screen.checks:
-            docx_writer.paragraph(document, "The checks made:").paragraph_format.keep_with_next = True
+            writer.paragraph(document, "The checks made:").paragraph_format.keep_with_next = True
             memo_table(document, ["Check", "Result", "Basis, source and date"],
                               [[c, r, clean_value(b)] for c, r, b in screen.checks], [2400, 1500, 5460])
     elif sid == "tailoring":
@@ -218,11 +220,11 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
             memo_table(document, ["Red flag", "Severity", "Mitigated by", "Residual risk"], rows,
                        [2500, 1050, 2910, 2900])
         else:
-            docx_writer.paragraph(document, "No red flag was raised.")
+            writer.paragraph(document, "No red flag was raised.")
     elif sid == "recommendation":
         bullets(document, decision.reasons, "No reasons recorded.")
         if decision.conditions:
-            docx_writer.paragraph(document, "Conditions:").paragraph_format.keep_with_next = True
+            writer.paragraph(document, "Conditions:").paragraph_format.keep_with_next = True
             bullets(document, decision.conditions, "None.")
     elif sid == "sources":
         bullets(document, sources_consulted(assessment, library), "None recorded.")
@@ -234,10 +236,10 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
                                for f in flags],
                               [700, 3500, 1050, 1350, 2760])
         else:
-            docx_writer.paragraph(document, "No red flag was raised.")
+            writer.paragraph(document, "No red flag was raised.")
         answered_no = [fid for fid, a in assessment.profile.red_flags.items() if a.value == "no"]
         if answered_no:
-            docx_writer.paragraph(document, "Answered \"no\" in the profile (not raised): " + ", ".join(answered_no) + ".")
+            writer.paragraph(document, "Answered \"no\" in the profile (not raised): " + ", ".join(answered_no) + ".")
     elif sid == "risk":
         bullets(document, assessment.level_reasons, "No reasons recorded.")
     elif sid == "open_questions":
@@ -247,9 +249,9 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
             memo_table(document, ["Safeguard", "Strictness", "Required because", "Clauses", "Step"],
                               safeguard_rows(assessment, library, kind_selections), [1900, 1400, 2400, 2960, 700])
         steps = sorted({c.guidance_step for selection in kind_selections.values() for c, _ in selection})
-        intro = docx_writer.paragraph(document, "The clauses in the drafts, with the Guidance step each implements ("
+        intro = writer.paragraph(document, "The clauses in the drafts, with the Guidance step each implements ("
                                       + "; ".join(f"step {n}: {GUIDANCE_STEPS.get(n, '')}" for n in steps) + "):")
-        intro.paragraph_format.space_before = docx_writer.Pt(12)
+        intro.paragraph_format.space_before = Pt(12)
         intro.paragraph_format.keep_with_next = True
         memo_table(document, ["Clause", "Safeguards", "Step", "Drafts", "Why selected"],
                           clause_rows(kind_selections), [2300, 1900, 700, 1000, 3460])
@@ -257,12 +259,12 @@ def write_memo_section(document, sid: str, assessment: RiskAssessment, library: 
         for line in (f"Recommended: {decision.choice}.",
                      "Decision:  [ ] proceed    [ ] proceed with the conditions below    [ ] do not proceed",
                      "Conditions: ____________________________________________________________"):
-            docx_writer.paragraph(document, line).paragraph_format.keep_with_next = True
+            writer.paragraph(document, line).paragraph_format.keep_with_next = True
         grid = memo_table(document, ["Role", "Name and title", "Signature", "Date"],
                                  [[role, "", "", ""] for role in data.get("sign_off") or []], [2300, 2800, 2660, 1600])
         for row in grid.rows[1:]:
-            row.height = docx_writer.Twips(720)
-        docx_writer.keep_together(grid)
+            row.height = Twips(720)
+        writer.keep_together(grid)
 
 
 @dataclass

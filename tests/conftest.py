@@ -28,6 +28,29 @@ def sample_profiles():
     return sorted(PROFILES.glob("*.yaml"))
 
 
+# ---- package shape: small files, no import circles (refactor) ----
+def package_problems(name: str) -> list[str]:
+    """Return what breaks the rules of the package clausegen/<name>/: a file of 500 lines or more, a module that
+    fails when it is the first one imported (an import circle shows only then)."""
+    import subprocess
+    import sys
+
+    folder = REPO / "clausegen" / name
+    files = sorted(folder.glob("*.py"))
+    problems = [f"{p.name}: {n} lines" for p in files if (n := p.read_text(encoding="utf-8").count("\n")) >= 500]
+    modules = [f"clausegen.{name}" if p.stem == "__init__" else f"clausegen.{name}.{p.stem}" for p in files]
+    script = ("import importlib, sys\n"
+              "for name in sys.argv[1:]:\n"
+              "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'clausegen']:\n"
+              "        del sys.modules[loaded]\n"
+              "    try:\n"
+              "        importlib.import_module(name)\n"
+              "    except ImportError as exc:\n"
+              "        print(f'{name}: {exc}')\n")
+    run = subprocess.run([sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=300)
+    return problems + run.stdout.splitlines() + ([run.stderr.strip()] if run.returncode else [])
+
+
 # ---- document generator: library without the reviewer's checks, and reading back generated DOCX (generator) ----
 KINDS = ("eula", "reseller", "master", "rider")
 GOLDEN = FIXTURES / "golden"

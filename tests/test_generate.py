@@ -28,7 +28,7 @@ from clausegen.model import Finding, Review
 from clausegen.render import paragraphs
 from clausegen.risk import select_clauses
 
-from conftest import GOLDEN, PROFILES, REPO, numbering_levels, outline, outline_text, paragraph_numpr
+from conftest import GOLDEN, PROFILES, REPO, numbering_levels, outline, outline_text, package_problems, paragraph_numpr
 
 SAMPLE_PROFILES = sorted(PROFILES.glob("*.yaml"))
 TYPED_NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|\([a-z]{1,4}\)|\([A-Z]\))\s")
@@ -56,6 +56,10 @@ def drafts(tmp_path_factory, gen_library):
 def test_fitting_kinds_follow_the_counterparty(gen_library):
     assert {p.stem: tuple(fitting_kinds(gen_library, as_assessment(p, gen_library).profile.counterparty["type"]))
             for p in SAMPLE_PROFILES} == {p.stem: FITS.get(p.stem, KINDS) for p in SAMPLE_PROFILES}
+
+
+def test_the_docx_writer_is_a_package_of_small_files_without_import_circles():
+    assert package_problems("writer") == []
 
 
 @pytest.mark.parametrize("profile, kind", CASES)

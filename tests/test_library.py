@@ -8,13 +8,17 @@ from clausegen.errors import LibraryError
 from clausegen.library import CONDITIONS, load_library, render_sample, validate_library
 from clausegen.model import DOCUMENT_KINDS, SAFEGUARD_IDS
 
-from conftest import FIXTURES, SHARED, needs_shared
+from conftest import FIXTURES, SHARED, needs_shared, package_problems
 
 LIBRARIES = FIXTURES / "libraries"
 
 
 def test_bundled_library_validates():
     assert validate_library() == []
+
+
+def test_the_library_is_a_package_of_small_files_without_import_circles():
+    assert package_problems("library") == []
 
 
 def test_good_fixture_library_validates():

@@ -152,6 +152,15 @@ def test_rider_drafts_missing_required_safeguards(weak_review, library, tmp_path
      ['Acme Vision Ltd (the "Licensor")', '[name of the recipient] (the "Licensee")', "the Licensee"],
      ["Supplier", "Customer"]),
     ({}, ['[name of the supplier] (the "Supplier")', '[name of the recipient] (the "Customer")'], []),
+    # role nouns come from the lexicon ("Operator"), a term ending in one too ("Data Provider"); "Company" is a
+    # role noun of either side, but only whole: "Acme Vision Company" is a name
+    ({"supplier": "Acme Vision Company", "supplier_term": "the Company", "recipient": "City of Example",
+      "recipient_term": "Operator"},
+     ['Acme Vision Company (the "Company")', 'City of Example (the "Operator")', "the Operator"],
+     ["Supplier", "Customer", "[name of the supplier]"]),
+    ({"supplier": "Acme Ltd", "supplier_term": "the Data Provider", "recipient": "Beta Ltd",
+      "recipient_term": "the Data Recipient"},
+     ['Acme Ltd (the "Data Provider")', 'Beta Ltd (the "Data Recipient")'], ["Supplier", "Customer"]),
 ])
 def test_rider_names_the_parties_as_the_contract_does(weak_review, library, tmp_path, parties, named, absent):
     from clausegen.reports.rider import PLACEHOLDER_PURPOSE, write_rider

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from clausegen.audit.run import AuditSummary
 
 # Modules whose code does not change a review; every other clausegen/*.py, and every module of the packages in
-# REVIEW_PACKAGES, is part of the tool key (this package, the audit, is not).
-NOT_REVIEW_CODE = {"cli.py", "demo.py", "__main__.py", "generate.py", "docx_writer.py", "profile.py",
+# REVIEW_PACKAGES, is part of the tool key (this package, the audit, is not; nor the DOCX writer, writer/).
+NOT_REVIEW_CODE = {"cli.py", "demo.py", "__main__.py", "generate.py", "profile.py",
                    "risk.py", "render.py", "gate.py", "check.py", "memo.py"}
-REVIEW_PACKAGES = ("ingest", "detect")
+REVIEW_PACKAGES = ("ingest", "detect", "library")
 PACKAGE = Path(__file__).resolve().parent.parent  # clausegen/
 SCORER_FILE = PACKAGE / "detect" / "scorer.bin"  # detect.scorer.MODEL_FILE, without numpy
 

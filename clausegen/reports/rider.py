@@ -4,6 +4,7 @@ rider that names the parties the way the reviewed contract does."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,12 @@ from clausegen.model import Clause, Library, Review
 PRONOUNS = {"we", "us", "our", "you", "your", "i", "me", "they", "them", "it"}
 PLACEHOLDER_NAMES = {"supplier": "[name of the supplier]", "recipient": "[name of the recipient]"}
 PLACEHOLDER_PURPOSE = "[the authorised purpose agreed for the Product]"
-# Role nouns a contract defines its parties by. The clauses say "the {{ supplier_term }}", so only such a noun can
-# be the rider's term; a name the contract uses instead ("Juniper") names the party, and the rider keeps its role.
-ROLE_WORDS = {"licensor", "licensee", "supplier", "vendor", "provider", "seller", "manufacturer", "customer",
-              "client", "company", "contractor", "purchaser", "buyer", "partner", "reseller", "distributor",
-              "integrator", "recipient", "subscriber", "user", "end user", "institution", "agency", "service provider",
-              "data provider", "data recipient", "researcher", "consultant", "member"}
+# Role nouns a contract defines its parties by are the lexicon's party role words (`roles:` of lexicon.yaml). The
+# clauses say "the {{ supplier_term }}", so only such a noun can be the rider's term; a name the contract uses
+# instead ("Juniper") names the party, and the rider keeps its role. These two are role nouns too, but of either
+# side ("the Company" sells in one contract and buys in another), so the lexicon, which maps a word to its side,
+# cannot list them.
+SIDELESS_ROLE_WORDS = frozenset({"company", "agency"})
 
 
 def gaps(review: Review) -> list[Any]:
@@ -50,36 +51,52 @@ def rider_selection(review: Review, library: Library) -> list[tuple[Clause, list
     return sorted(chosen.values(), key=lambda item: (item[0].order, item[0].id))
 
 
+@lru_cache(maxsize=8)
+def role_words(root: str) -> frozenset[str]:
+    """Return the supplier and recipient role words of the lexicon of the library at root (read once per library)."""
+    from clausegen.detect.validate import load_lexicon  # the reviewer's package: imported when a rider is drafted
+
+    roles = load_lexicon(root).get("roles") or {}
+    return frozenset(str(word).lower() for side in ("supplier", "recipient") for word in roles.get(side) or [])
+
+
+def is_role_noun(term: str, words: frozenset[str]) -> bool:
+    """Return whether term is a role noun: a role word, or a term whose last word is one ("Data Provider"), as the
+    reviewer reads the lexicon; a sideless word only whole ("Acme Company" is a name)."""
+    lowered = term.lower()
+    return lowered in words or lowered in SIDELESS_ROLE_WORDS or lowered.rsplit(" ", 1)[-1] in words
+
+
 def bare_term(value: Any) -> str:
     """Return a defined term without its article ("the Customer" -> "Customer"); "" for a pronoun or a blank."""
     term = re.sub(r"^(the|a|an)\s+", "", str(value or "").strip(), flags=re.IGNORECASE)
     return "" if not term or term.lower() in PRONOUNS or not term[0].isupper() else term
 
 
-def role_term(value: Any, default: str) -> str:
+def role_term(value: Any, default: str, words: frozenset[str]) -> str:
     """Return the contract's defined role term when it is a role noun ("Licensee"), else the rider's default."""
     term = bare_term(value)
-    return term if term.lower() in ROLE_WORDS else default
+    return term if term and is_role_noun(term, words) else default
 
 
-def party_name(value: Any, term_value: Any, role: str) -> str:
+def party_name(value: Any, term_value: Any, role: str, words: frozenset[str]) -> str:
     """Return what the contract calls the party: its name, or the name it is defined by ("Juniper"); the one
     bracketed placeholder of that role when the review found only a role noun or a pronoun."""
     for candidate in (str(value or "").strip(), bare_term(term_value)):
-        if candidate and candidate.lower() not in PRONOUNS and bare_term(candidate).lower() not in ROLE_WORDS:
+        if candidate and candidate.lower() not in PRONOUNS and not is_role_noun(bare_term(candidate), words):
             return candidate
     return PLACEHOLDER_NAMES[role]
 
 
-def rider_context(parties: dict[str, Any], template) -> dict[str, Any]:
+def rider_context(parties: dict[str, Any], template, words: frozenset[str]) -> dict[str, Any]:
     """Return the rider's context from the reviewed contract's parties; placeholders where it says nothing."""
-    supplier_term = role_term(parties.get("supplier_term"), template.roles["supplier"])
-    recipient_term = role_term(parties.get("recipient_term"), template.roles["recipient"])
+    supplier_term = role_term(parties.get("supplier_term"), template.roles["supplier"], words)
+    recipient_term = role_term(parties.get("recipient_term"), template.roles["recipient"], words)
     if supplier_term == recipient_term:
         supplier_term, recipient_term = template.roles["supplier"], template.roles["recipient"]
     context = {
-        "supplier": party_name(parties.get("supplier"), parties.get("supplier_term"), "supplier"),
-        "recipient": party_name(parties.get("recipient"), parties.get("recipient_term"), "recipient"),
+        "supplier": party_name(parties.get("supplier"), parties.get("supplier_term"), "supplier", words),
+        "recipient": party_name(parties.get("recipient"), parties.get("recipient_term"), "recipient", words),
         "supplier_term": supplier_term,
         "recipient_term": recipient_term,
         "product": template.product,
@@ -112,7 +129,8 @@ def write_rider(review: Review, library: Library, out_path: str | Path,
     """
     out_path = gen.check_output(out_path)
     template = load_document_templates(library, check_render=False)["rider"]
-    context = rider_context(dict(parties if parties is not None else review.parties or {}), template)
+    context = rider_context(dict(parties if parties is not None else review.parties or {}), template,
+                            role_words(str(library.root)))
     selection = rider_selection(review, library)
     overrides = gen.profile_overrides(profile) if profile is not None else {}
     overrides.setdefault("authorized_purpose", PLACEHOLDER_PURPOSE)
