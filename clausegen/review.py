@@ -77,8 +77,10 @@ def detect_doc_type(doc: Document, library) -> str:
     stem = Path(doc.path).stem.lower()
     if any(stem.startswith(str(name)) for name in detector.lexicon.get("not_contract_names") or []):
         return NOT_A_CONTRACT
-    for limit in (TITLE_CHARS, PREAMBLE_CHARS):
-        head = " ".join(text[:limit].lower().split())
+    # the title, the preamble, then the file's name ("acme-server-license-agreement-2021.txt") when the text is
+    # a click-through that names no type
+    named = " ".join(re.split(r"[\W_]+", stem))
+    for head in (" ".join(text[:TITLE_CHARS].lower().split()), " ".join(text[:PREAMBLE_CHARS].lower().split()), named):
         match = regex.search(head)
         if match and kinds[match.group(1)] in REQUIRED_BY_TYPE:
             return kinds[match.group(1)]

@@ -245,6 +245,9 @@ def test_corpus_docx_reviews_like_its_reference_text(library, stem):
      "reverse engineer the Software.\n", "eula"),
     ("deal.txt", "CONSULTING AGREEMENT\n\nThis Agreement is made by and between Acme Inc. and Beta LLC. The parties "
      "agree as follows. 1. Beta shall provide the services.\n", "services agreement"),
+    # a click-through whose text names no type: its file's name does
+    ("acme-server-license-agreement-2021.txt", "PLEASE READ THIS AGREEMENT CAREFULLY. BY CLICKING \"I AGREE\" YOU "
+     "ACCEPT ITS TERMS.\n\n1. You may not reverse engineer the Software.\n", "license agreement"),
 ])
 def test_documents_that_are_not_contracts_are_typed_and_warned(library, name, text, doc_type):
     review = review_bytes(text.encode(), name, library)
