@@ -15,6 +15,8 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
       downgrade: [cure_period]           # combinations that weaken a core passage to partial
       downgrade_nearby: [cure_period]    # those that also weaken it from the next sentence or the list items it
                                          # introduces (default: all of `downgrade`)
+      grounds: [payment]                 # downgrade labels that weaken only as the sole ground: each `trigger`
+                                         # feature within a few words of one ("breach of payment obligations")
       third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
       any_party: [channel]               # features that count whoever states them ("a way to report misuse")
       impersonal: [used_thing, use_verb] # a passage that names no bound party (passive voice) counts only when

@@ -75,6 +75,7 @@ class Builder:
                 downgrade=[split_combo(c) for c in detection.get("downgrade") or []],
                 downgrade_nearby=[split_combo(c) for c in detection.get("downgrade_nearby",
                                                                        detection.get("downgrade")) or []],
+                grounds=set(detection.get("grounds") or []),
                 core_element=core_element,
                 element_ids=[e.id for e in safeguard.elements if not e.core],
                 references=reference_wordings(library, sid, detection),

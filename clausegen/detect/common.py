@@ -13,7 +13,7 @@ LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "downgrade_nearby", "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
+                  "downgrade_nearby", "grounds", "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
@@ -127,6 +127,7 @@ class Rules:
     exclude: list[tuple[str, ...]]
     downgrade: list[tuple[str, ...]]
     downgrade_nearby: list[tuple[str, ...]]  # those that also weaken from the next sentence or the items below
+    grounds: set[str]  # downgrade labels that weaken only as the passage's sole ground for its `trigger` features
     core_element: str
     element_ids: list[str]
     references: list[str]

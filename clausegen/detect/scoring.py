@@ -10,6 +10,8 @@ from clausegen.detect.matching import Bag
 
 PARTY_PRONOUNS = ("we", "us", "our", "you", "your")
 GOVERNED_WINDOW = 8  # tokens from a cue's end to the feature it governs directly
+GROUND_WINDOW = 4  # tokens before a ground in which a trigger is part of it ("breach of its payment obligations")
+BACK_REFERENCES = {"such", "its", "said", "that", "the", "this"}  # "notice of its default": the same one
 OPENING_WORDS = {"the", "a", "b", "c", "d", "e", "f", "g", "h", "i", "ii", "iii", "iv", "v", "vi", "vii", "if", "or"}
 
 
@@ -62,8 +64,11 @@ class Judge:
         if unit.kind == "definition" and rules.modality == "required":
             return None  # '"Restricted Country" means ...' defines a word, it binds nobody
         cores = [c for c in rules.core if set(c) <= labels]
-        # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one
-        weakened = any(set(d) <= labels for d in rules.downgrade) and not NO_CURE_RE.search(a.tokens.text)
+        # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one; a
+        # ground such as non-payment only when it is the passage's only ground ("fails to pay", not "fails to pay or
+        # breaches Section 3")
+        weakened = any(set(d) <= labels and not self._other_ground(rules, d, own, a) for d in rules.downgrade) \
+            and not NO_CURE_RE.search(a.tokens.text)
         strong = [] if weakened else cores
         candidates = [(c, "present", False) for c in strong]
         candidates += [(c, "partial", True) for c in cores if c not in strong]
@@ -303,6 +308,19 @@ class Judge:
             elif m.role == "recipient":
                 out.add("names_recipient")
         return out
+
+    @staticmethod
+    def _other_ground(rules: Rules, combo: tuple[str, ...], own, a: Analysis) -> bool:
+        """Return whether a downgrade that is a ground (`grounds:` in safeguards.yaml) stands beside another one: a
+        `trigger` feature of the passage outside every place of that ground and the few words before it, and not
+        pointing back to it ("breach of its payment obligations" and "fails to pay ... notice of its default" are
+        one ground; "fails to pay when due or breaches Section 3" two)."""
+        if len(combo) != 1 or combo[0] not in rules.grounds:
+            return False
+        places = [(start, end) for start, end, _ in own.get(combo[0], [])]
+        return any(all(not start - GROUND_WINDOW <= t < end for start, end in places)
+                   and not (t > 0 and a.tokens[t - 1].lower_ in BACK_REFERENCES)
+                   for t, _, _ in own.get("trigger", []))
 
     @staticmethod
     def _opens_with_supplier(a: Analysis) -> bool:
