@@ -224,3 +224,13 @@ def test_a_key_given_twice_is_reported_not_silently_replaced(library_copy):
     path.write_text(text.replace(anchor, anchor + "      exclude: [indemnity]\n"), encoding="utf-8")
     problems = "\n".join(validate_library(library_copy))
     assert "safeguards.yaml" in problems and "found duplicate key 'exclude'" in problems, problems
+
+
+def test_a_ground_must_be_one_of_the_downgrades(library_copy):
+    path = library_copy / "safeguards.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      grounds: [payment, litigation]\n" in text
+    path.write_text(text.replace("      grounds: [payment, litigation]\n", "      grounds: [payment, lawsuit]\n"),
+                    encoding="utf-8")
+    assert "safeguards.yaml -> suspension_termination.detection.grounds[1]: 'lawsuit' is not a one-feature " \
+           "combination of `downgrade`" in "\n".join(validate_library(library_copy))

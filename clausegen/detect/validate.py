@@ -123,6 +123,10 @@ def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
                     problems.append((f"{key}[{j}]", f"unknown feature '{part}'"))
             if parts and all(part in RESERVED_LABELS for part in parts):
                 problems.append((f"{key}[{j}]", "a combination needs at least one safeguard feature, not only cues"))
+    downgrades = {split_combo(c) for c in detection.get("downgrade") or [] if isinstance(c, str)}
+    for j, ground in enumerate(detection.get("grounds") or []):
+        if (str(ground),) not in downgrades:
+            problems.append((f"grounds[{j}]", f"'{ground}' is not a one-feature combination of `downgrade`"))
     elements = detection.get("elements", {})
     if not isinstance(elements, dict):
         problems.append(("elements", "expected a mapping of element id -> list of combinations"))
