@@ -12,6 +12,7 @@ PARTY_PRONOUNS = ("we", "us", "our", "you", "your")
 GOVERNED_WINDOW = 8  # tokens from a cue's end to the feature it governs directly
 GROUND_WINDOW = 4  # tokens before a ground in which a trigger is part of it ("breach of its payment obligations")
 BACK_REFERENCES = {"such", "its", "said", "that", "the", "this"}  # "notice of its default": the same one
+RECEIVE_WORDS = {"provided", "given", "sent", "furnished", "supplied", "shown", "offered", "delivered", "notified"}
 OPENING_WORDS = {"the", "a", "b", "c", "d", "e", "f", "g", "h", "i", "ii", "iii", "iv", "v", "vi", "vii", "if", "or"}
 
 
@@ -323,6 +324,12 @@ class Judge:
                    for t, _, _ in own.get("trigger", []))
 
     @staticmethod
+    def _receives(a: Analysis, mention: Mention) -> bool:
+        """Return whether a party is the one given something in the passive voice ("Client will be provided with")."""
+        after = [t.lower_ for t in a.tokens[mention.end:mention.end + 4]]
+        return any(word in BE_WORDS and nxt in RECEIVE_WORDS for word, nxt in zip(after, after[1:]))
+
+    @staticmethod
     def _opens_with_supplier(a: Analysis) -> bool:
         """Return whether a passage opens with the supplier as its subject ("(c) NVIDIA decides ...", "WLI's
         continued performance ...") and never names the recipient."""
@@ -400,6 +407,8 @@ class Judge:
                     anchor - subject.end <= 3 and \
                     not any(t.norm_ in SUBMIT_VERBS for t in a.tokens[subject.end:anchor + 1]):
                 return "other", actor
+            if subject is not None and subject.role == "recipient" and Judge._receives(a, subject):
+                return "other", actor  # "Client will be provided upon request with documentation": it receives
             return "ok", actor
         return "other", actor
 
