@@ -563,3 +563,17 @@ def test_termination_grounds_and_parties_read_from_the_whole_document(library, t
     finding = {f.safeguard: f for f in review.findings}["suspension_termination"]
     assert (finding.status, review.parties["supplier_term"]) == (status, supplier), finding.explanation
     assert finding.evidence[0].text.startswith(quoted) or quoted in finding.evidence[0].text
+
+
+def test_a_passage_under_a_heading_that_names_the_topic_is_quoted_first(library, tmp_path):
+    """Two present passages: the one under "Assignment" decides, not a like one under "Registration"."""
+    path = tmp_path / "contract.txt"
+    path.write_text(
+        'This Agreement is between Maker Inc. (the "Maker") and Dealer Ltd (the "Dealer").\n\n'
+        "4. Registration\n\n4.1 The Maker will be registered as the owner of the Products; where a law requires the "
+        "Dealer to hold such rights, the Dealer shall assign them to the Maker without the consent of any other "
+        "person.\n\n9. Assignment\n\n9.1 The Dealer shall not assign this Agreement without the Maker's consent.\n",
+        encoding="utf-8")
+    finding = {f.safeguard: f for f in review_file(path, library).findings}["transfer_restriction"]
+    assert finding.status == "present"
+    assert finding.evidence[0].text.startswith("9.1 The Dealer shall not assign"), finding.evidence[0].text

@@ -215,6 +215,7 @@ class Hit:
     fuzzy: float = 0.0
     note: str = ""
     governed: bool = False  # the feature follows its cue closely ("may audit", not "if such audit shows ..., pay")
+    titled: bool = False  # the passage sits under a heading that names the safeguard's topic
 
 
 def rule_name(rules: Rules, hit: Hit) -> str:

@@ -161,6 +161,22 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                                                          for h in counted):
                     for hit in counted:  # kept, so the explanation can quote what was set aside
                         hit.level = "unlikely"
+        titles: dict[str, Sketch] = {}
+
+        def titled(i: int, sid: str) -> bool:
+            """Return whether a passage sits under a heading that names the safeguard's topic ("Audit")."""
+            title = sections[units[i].section_pos].heading
+            if not title:
+                return False
+            if title not in titles:
+                titles[title] = self.sketch(Bag(runs_text(title.lower()).split()))
+            found = titles[title]
+            return bool(found.rough & self.topic_mask[sid]) and any(self.holds(found, b) for b in self.topic_bits[sid])
+
+        for sid in hits:
+            for hit in hits[sid]:
+                if hit.level in ("present", "partial"):
+                    hit.titled = titled(hit.unit, sid)
         findings = {}
         headings = [j for j, sec in enumerate(sections) if sec.kind == "heading"]
         for sid, rules in self.rules.items():
