@@ -6,9 +6,9 @@ import re
 
 from clausegen.model import Document
 from clausegen.detect import common
-from clausegen.detect.common import (AND_OR_END_RE, Analysis, BOUNDARY_RE, CONTINUATION_RE, CUE_PRIORITY,
-                                     DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, ITEM_LIMIT, ITEM_RE, LEAD_END_RE,
-                                     LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE,
+from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE, BOUNDARY_RE, CONTINUATION_RE,
+                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, ITEM_LIMIT, ITEM_RE,
+                                     LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE,
                                      OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE, SPACES_RE, Unit,
                                      WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
@@ -86,6 +86,11 @@ class CandidateFinder:
         for k in range(1, len(units)):
             piece = text[units[k].start:units[k].end]
             if piece.rstrip().endswith(":") and CONTINUATION_RE.match(piece) and units[k].lead is None:
+                units[k].lead = k - 1
+        # "You must follow those rules" reads with the sentence before it, which says which rules
+        for k in range(1, len(units)):
+            if units[k].lead is None and not units[k].inline and units[k - 1].lead is None and \
+                    BACK_REFERENCE_RE.search(text, units[k].start, units[k].end):
                 units[k].lead = k - 1
         # a sentence that ends with ':' introduces the items that follow it in the same section
         for k in range(1, len(units)):

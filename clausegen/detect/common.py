@@ -87,6 +87,9 @@ NEW_CLAUSE_RE = re.compile(r"[ \t\xa0]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t\xa0]"
                            r"(?:[.:][ \t\xa0]{2,}|[.:]?[ \t\xa0]*(?:\n|$)))")
 AND_OR_END_RE = re.compile(r"\b(?:or|and)\W*$")
 ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
+# "You must follow those rules": the sentence points back to the one before it, which names the rules
+BACK_REFERENCE_RE = re.compile(r"\b(?:those|such|these|said|the\s+same)\s+(?:rules|laws|regulations|restrictions|"
+                               r"requirements|controls|sanctions|policies|obligations)\b", re.IGNORECASE)
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
 WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
