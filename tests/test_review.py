@@ -15,7 +15,7 @@ from conftest import PROFILES, REPO, SHARED_CORPUS
 CONTRACTS = REPO / "contract_samples" / "contracts"
 SAMPLES = sorted(p for p in CONTRACTS.iterdir() if p.suffix in (".txt", ".docx", ".pdf"))
 # The sample labels were written independently of the rules; a few borderline calls may differ. Keep this small.
-MAX_SAMPLE_MISMATCHES = 16  # of 200 (document, safeguard) pairs; measured 16 on 2026-11-25
+MAX_SAMPLE_MISMATCHES = 16  # of 230 (document, safeguard) pairs; measured 12 on 2026-12-03 (4 in the vendor_* samples)
 
 
 def expected_for(path: Path) -> dict:
