@@ -134,7 +134,8 @@ class Judge:
         if modality == "rule":  # the supplier's house rule binds the users
             modality, subject = "prohibit", "none"
         wanted = [part for part in combo if part in ("binding", "prohibit", "right")]
-        if wanted and not any(modality == w or (w == "binding" and modality == "prohibit") for w in wanted):
+        # a soft cue ("should", "reasonable endeavours") governs as a weakened duty: partial below
+        if wanted and not any(modality == w or (w == "binding" and modality in ("prohibit", "weak")) for w in wanted):
             return None
         if modality == "empty" and self._subject_at(context, cue[0]) != "supplier":
             # "The Customer is not required to permit any audit": the safeguard is expressly negated
