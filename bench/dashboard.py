@@ -29,7 +29,6 @@ from browser import AXE, Browser, chromium_executable  # noqa: E402
 
 from clausegen.audit import error_review, library_info, row_counts, sort_key  # noqa: E402
 from clausegen.library import load_library  # noqa: E402
-from clausegen.model import SAFEGUARD_IDS  # noqa: E402
 from clausegen.reports.dashboard import render_dashboard  # noqa: E402
 
 COMPANIES = ["BellringBrandsInc", "BellringBrandsInc", "AcmeSurveillanceSystemsCorp", "NorthwindTradersLtd",
