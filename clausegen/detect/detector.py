@@ -150,8 +150,8 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                         hits[sid].append(hit)
         for sid, rules in self.rules.items():
             for hit in hits[sid]:
-                if hit.level == "present" and rules.downgrade_nearby and self.weakened_nearby(rules, units[hit.unit], doc,
-                                                                                       spaced, lead_of):
+                if hit.level == "present" and rules.downgrade_nearby and \
+                        self.weakened_nearby(rules, units[hit.unit], doc, spaced, lead_of):
                     hit.level, hit.note = "partial", "downgraded"
         model = scorer.active()
         if model is not None:  # the learned scorer vetoes a finding when it finds all its passages very unlikely
