@@ -234,3 +234,15 @@ def test_a_ground_must_be_one_of_the_downgrades(library_copy):
                     encoding="utf-8")
     assert "safeguards.yaml -> suspension_termination.detection.grounds[1]: 'lawsuit' is not a one-feature " \
            "combination of `downgrade`" in "\n".join(validate_library(library_copy))
+
+
+def test_a_broken_lexicon_is_named_by_validation_and_by_the_reviewer(library_copy):
+    from clausegen.detect.validate import load_lexicon
+    from clausegen.errors import LibraryError
+
+    path = library_copy / "lexicon.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "lemmas:\n  abuse: abused\n", encoding="utf-8")
+    assert any(p.startswith("lexicon.yaml -> line ") and p.endswith("found duplicate key 'lemmas'")
+               for p in validate_library(library_copy)), validate_library(library_copy)
+    with pytest.raises(LibraryError, match=r"lexicon\.yaml -> line \d+: bad YAML: found duplicate key 'lemmas'$"):
+        load_lexicon(library_copy)

@@ -29,8 +29,15 @@ def load_lexicon(root: str | Path) -> dict[str, Any]:
         path = Path(__file__).resolve().parent.parent / "clause_library" / LEXICON_FILE
     from clausegen.yamlio import Yaml12Loader  # YAML 1.2 booleans: "no", "on" and "off" stay words
 
-    with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=Yaml12Loader) or {}
+    from clausegen.errors import LibraryError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=Yaml12Loader) or {}
+    except yaml.YAMLError as exc:  # one line naming the file, as for every other library file
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise LibraryError([f"{path.name} -> {where}: bad YAML: {getattr(exc, 'problem', None) or exc}"]) from None
 
 
 def split_combo(combo: str) -> tuple[str, ...]:
