@@ -27,9 +27,8 @@ def load_lexicon(root: str | Path) -> dict[str, Any]:
     path = lexicon_path(root)
     if not path.is_file():  # a library without its own lexicon uses the bundled one
         path = Path(__file__).resolve().parent.parent / "clause_library" / LEXICON_FILE
-    from clausegen.yamlio import Yaml12Loader  # YAML 1.2 booleans: "no", "on" and "off" stay words
-
     from clausegen.errors import LibraryError
+    from clausegen.yamlio import Yaml12Loader  # YAML 1.2 booleans: "no", "on" and "off" stay words
 
     try:
         with open(path, encoding="utf-8") as handle:
