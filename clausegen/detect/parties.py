@@ -61,7 +61,9 @@ class PartyFinder:
                 role = self.role_words.get(match.group(1).strip().lower())
                 definiens = match.group(2).lower()[:80]
                 for name in names:
-                    if role and name not in roles and re.search(r"\b" + re.escape(name) + r"\b", definiens):
+                    # the name the definition gives ('"Distributor" means Siemens, its Affiliates'), not one it
+                    # mentions ('"End User" means an agency ... approved by Corvane')
+                    if role and name not in roles and re.match(r"\W*(?:the\s+)?" + re.escape(name) + r"\b", definiens):
                         roles[name] = role
                         how.append(f'"{match.group(1).strip()}" means {name}')
         for name in [n for n in names if n not in roles]:  # "Accuray hereby grants", "Buyer shall pay": verbs decide
