@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from clausegen.detect.common import (DEFAULT_FUZZY_UPGRADE, DETECTION_KEYS, DIRECTIONS, LABEL_RE, LEXICON_FILE,
                                      MODALITIES, PATTERN_KEYS, RESERVED_LABELS)
 from clausegen.detect.matching import pattern_anchors
@@ -28,15 +26,14 @@ def load_lexicon(root: str | Path) -> dict[str, Any]:
     if not path.is_file():  # a library without its own lexicon uses the bundled one
         path = Path(__file__).resolve().parent.parent / "clause_library" / LEXICON_FILE
     from clausegen.errors import LibraryError
-    from clausegen.yamlio import Yaml12Loader  # YAML 1.2 booleans: "no", "on" and "off" stay words
+    from clausegen.library.bounded_yaml import read_yaml  # the library's YAML reading: bounds and error lines
+    from clausegen.library.problems import Problems
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=Yaml12Loader) or {}
-    except yaml.YAMLError as exc:  # one line naming the file, as for every other library file
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        raise LibraryError([f"{path.name} -> {where}: bad YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    problems = Problems(path.parent)
+    data = read_yaml(path, problems)
+    if problems.lines:
+        raise LibraryError(problems.lines)
+    return data or {}
 
 
 def split_combo(combo: str) -> tuple[str, ...]:
