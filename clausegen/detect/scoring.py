@@ -295,13 +295,17 @@ class Judge:
         return k >= 0 and a.tokens[k].lower_ in OBJECT_MARKERS
 
     @staticmethod
+    def _named(a: Analysis) -> list[Mention]:
+        """Return the mentions that name a contract party: its defined terms and we/you, not a generic role word
+        ("a hosting provider")."""
+        return [m for m in a.mentions if m.defined or a.tokens[m.start].lower_ in PARTY_PRONOUNS]
+
+    @staticmethod
     def _party_labels(a: Analysis) -> set[str]:
         """Return names_supplier / names_recipient when the passage names that party, and by_supplier for
         "... by the Licensor" (the supplier as the agent of a passive verb)."""
         out = set()
-        for m in a.mentions:
-            if not (m.defined or a.tokens[m.start].lower_ in PARTY_PRONOUNS):
-                continue  # a generic role word ("a hosting provider") is not the contract's party
+        for m in Judge._named(a):
             if m.role == "supplier":
                 out.add("names_supplier")
                 k = Judge._before(a, m.start)
@@ -334,7 +338,7 @@ class Judge:
     def _opens_with_supplier(a: Analysis) -> bool:
         """Return whether a passage opens with the supplier as its subject ("(c) NVIDIA decides ...", "WLI's
         continued performance ...") and never names the recipient."""
-        named = [m for m in a.mentions if m.defined or a.tokens[m.start].lower_ in PARTY_PRONOUNS]
+        named = Judge._named(a)
         if not named or named[0].role != "supplier" or any(m.role == "recipient" for m in named):
             return False
         return all(not t.is_alpha or len(t) <= 3 and t.lower_ in OPENING_WORDS for t in a.tokens[:named[0].start])
