@@ -12,6 +12,7 @@ from clausegen.detect import (Columns, PhraseTable, TokenPattern, detect_text, g
                               validate_detection)
 from clausegen.library import Yaml12Loader
 from clausegen.model import SAFEGUARD_IDS, Document, Section
+from clausegen.ingest import ingest
 from clausegen.review import review_file
 
 from conftest import FIXTURES, REPO
@@ -577,3 +578,34 @@ def test_a_passage_under_a_heading_that_names_the_topic_is_quoted_first(library,
     finding = {f.safeguard: f for f in review_file(path, library).findings}["transfer_restriction"]
     assert finding.status == "present"
     assert finding.evidence[0].text.startswith("9.1 The Dealer shall not assign"), finding.evidence[0].text
+
+
+# A policy whose prohibited uses nest one numbered list in another, one item per line and without end punctuation;
+# the inner numbering restarts at 1, and its "2." after "3." is the outer list's next item.
+NESTED_POLICY = (
+    "Rules for the Viewer app\n\nYou agree that you will not use, or let anyone use, the Viewer app to:\n\n"
+    "1. Break the law, including to:\n"
+    "    1. Plan or carry out fraud\n"
+    "    2. Follow, locate or record a person without that person's consent\n"
+    "    3. Collect, disclose or infer sensitive personal information about individuals without the consents the law "
+    "requires\n"
+    "2. Harm people, including by:\n"
+    "    1. Building weapons\n\n"
+    "Write to abuse@viewer.example to report a breach of these rules.\n")
+
+
+def test_nested_numbered_items_without_end_punctuation_take_the_prohibition_of_their_lead_in(library, tmp_path):
+    path = tmp_path / "policy.txt"
+    path.write_text(NESTED_POLICY, encoding="utf-8")
+    document = ingest(path)
+    items = [" ".join(document.text[s.start:s.end].split()) for s in document.sections if s.number]
+    assert items == ["1. Break the law, including to:", "1. Plan or carry out fraud",
+                     "2. Follow, locate or record a person without that person's consent",
+                     "3. Collect, disclose or infer sensitive personal information about individuals without the consents the "
+                     "law requires", "2. Harm people, including by:", "1. Building weapons"]
+    assert get_detector(library).section_leads(document) == {2: 1, 3: 2, 4: 2, 5: 2, 6: 1, 7: 6}
+    findings = {f.safeguard: f for f in review_file(path, library).findings}
+    assert findings["end_use"].status == "present"
+    assert "Follow, locate or record a person" in findings["end_use"].evidence[0].text
+    assert findings["data_handling"].status == "present"
+    assert "sensitive personal information" in findings["data_handling"].evidence[0].text

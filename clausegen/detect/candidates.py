@@ -19,10 +19,12 @@ class CandidateFinder:
 
     def section_leads(self, doc: Document) -> dict[int, int]:
         """Return, for each section that is a list item, the section that introduces the list (a paragraph or heading
-        that ends with ":" or reads as a lead-in: "You agree that you will not", "Do not")."""
+        that ends with ":" or reads as a lead-in: "You agree that you will not", "Do not"). Lists nest: an item that
+        ends with ":" opens a list of its own, which ends at the next sibling of that item."""
         text, sections = doc.text, doc.sections
         leads: dict[int, int] = {}
-        last_colon = None
+        stack: list[int] = []  # the open lead-ins, outermost first
+        last_item: dict[int, int] = {}  # lead-in -> its latest item
         for j, section in enumerate(sections):
             head = text[section.start:section.start + 8]
             if head.startswith("<!--"):
@@ -30,23 +32,28 @@ class CandidateFinder:
             tail = text[max(section.start, section.end - 4):section.end].rstrip()
             opens = tail.endswith((":", "—", ":-")) or OPEN_LEAD_RE.search(text, max(section.start, section.end - 12),
                                                                             section.end)
-            first_item = sections[last_colon + 1] if last_colon is not None and j > last_colon + 1 else None
-            if section.kind == "heading" or (last_colon is not None
-                                             and is_sibling(sections[last_colon], section, first_item)):
-                # a new clause ("16.3" after the list of "16.2:", or a heading) ends the list; a heading that reads
-                # as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:") opens one
-                last_colon = j if section.kind == "heading" and opens else None
-            if section.kind != "heading" and (ITEM_RE.match(head) or section.number.startswith("(")
-                                              or NUMBERED_RE.match(head) or (last_colon is not None
-                                                                              and section.number)):
-                if last_colon is not None and j - last_colon <= 40:
-                    leads[j] = last_colon
-                if tail.endswith((":", "—", ":-")):  # an item that opens a nested list
-                    last_colon = j
-                continue
             if section.kind == "heading":
+                # a heading ends every list; one that reads as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:")
+                # opens one
+                stack = [j] if opens else []
                 continue
-            last_colon = j if opens else None
+            if not (ITEM_RE.match(head) or section.number.startswith("(") or NUMBERED_RE.match(head)
+                    or (stack and section.number)):
+                stack = [j] if opens else []
+                continue
+            # a new clause ("16.3" after the list of "16.2:") ends the lists it is a sibling of
+            while stack:
+                top = stack[-1]
+                first_item = sections[top + 1] if j > top + 1 else None
+                previous = sections[last_item[top]] if top in last_item else None
+                if not is_sibling(sections[top], section, first_item, previous):
+                    break
+                stack.pop()
+            if stack and j - stack[-1] <= 40:
+                leads[j] = stack[-1]
+                last_item[stack[-1]] = j
+            if tail.endswith((":", "—", ":-")):  # an item that opens a nested list
+                stack.append(j)
         return leads
 
     def recital_span(self, text: str) -> tuple[int, int]:

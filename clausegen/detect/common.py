@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clausegen.model import Section
+from clausegen.ingest.structure import follows
 
 
 LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is built (spaCy is imported lazily)
@@ -236,26 +237,13 @@ def short_quote(text: str, limit: int = 140) -> str:
     return text[:cut if cut > 0 else limit] + " …"
 
 
-ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
-
-
-def follows(before: str, after: str) -> bool:
-    """Return whether clause number `after` is the one right after `before` at the same level: "3" -> "4",
-    "2.3" -> "2.4", "(b)" -> "(c)", "(ii)" -> "(iii)"."""
-    a, b = before.strip("().").split("."), after.strip("().").split(".")
-    if len(a) != len(b) or a[:-1] != b[:-1]:
-        return False
-    x, y = a[-1], b[-1]
-    if x.isdigit() and y.isdigit():
-        return int(y) == int(x) + 1
-    if x.lower() in ROMANS and y.lower() in ROMANS and (len(x) > 1 or len(y) > 1):
-        return ROMANS.index(y.lower()) == ROMANS.index(x.lower()) + 1
-    return len(x) == len(y) == 1 and x.isalpha() and y.isalpha() and ord(y) == ord(x) + 1
-
-
-def is_sibling(lead: Section, section: Section, first_item: Section | None = None) -> bool:
+def is_sibling(lead: Section, section: Section, first_item: Section | None = None,
+               previous: Section | None = None) -> bool:
     """Return whether a numbered section is a clause beside (or above) a lead-in, not an item of its list: "16.3" or
-    "17.1" after "16.2 ... the following:"; "4" after "3 ... terminate if:" when its first item was "(a)", not "4"."""
+    "17.1" after "16.2 ... the following:"; "4" after "3 ... terminate if:" when its first item was "(a)", not "4";
+    not "2" after the list's item "1" (numbering that restarts under "1. ... such as:")."""
+    if previous is not None and previous.number and section.number and follows(previous.number, section.number):
+        return False
     if first_item is not None and lead.number and section.number and follows(lead.number, section.number) and \
             not follows(lead.number, first_item.number):
         return True

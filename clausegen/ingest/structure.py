@@ -34,6 +34,23 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 _LOWER_WORD_RE = re.compile(r"(?<![\w'’-])[a-z\u00df-\u00f6\u00f8-\u00ff][\w'’-]*")
 
 
+_ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+
+
+def follows(before: str, after: str) -> bool:
+    """Return whether clause number `after` is the one right after `before` at the same level: "3" -> "4",
+    "2.3" -> "2.4", "(b)" -> "(c)", "(ii)" -> "(iii)"."""
+    a, b = before.strip("().").split("."), after.strip("().").split(".")
+    if len(a) != len(b) or a[:-1] != b[:-1]:
+        return False
+    x, y = a[-1], b[-1]
+    if x.isdigit() and y.isdigit():
+        return int(y) == int(x) + 1
+    if x.lower() in _ROMANS and y.lower() in _ROMANS and (len(x) > 1 or len(y) > 1):
+        return _ROMANS.index(y.lower()) == _ROMANS.index(x.lower()) + 1
+    return len(x) == len(y) == 1 and x.isalpha() and y.isalpha() and ord(y) == ord(x) + 1
+
+
 def _strip_markup(text: str) -> str:
     """Return `text` without a leading Markdown heading, quote, list or emphasis marker."""
     if text[:1] not in _MARKUP_FIRST:
@@ -253,6 +270,7 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
     groups: list[list] = []
     previous_heading = False
     previous_ends = True
+    previous_number, previous_bullet = "", False  # the list marker the line before opened with
     for i, line in enumerate(lines):
         para = line.para
         # A sentence that runs on past a page break or text box continues in lower case, or (PDF) on a line indented
@@ -261,7 +279,13 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
                 (not previous_ends and line.text[:1].islower())
                 or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
             para = False
-        at_boundary = para or previous_ends or previous_heading
+        number = "" if line.table else _split_number(line.text)[0]
+        bullet = not line.table and bool(_BULLET_RE.match(line.text))
+        # items of a list written one per line without end punctuation ("1. Violence or terrorism" / "2. Fraud"):
+        # a marked line under a marked line starts the next item, not the rest of a sentence, unless the line above
+        # ran to the right margin ("5.2 ... within ninety" / "(90) days after ...")
+        next_item = bool(number or bullet) and bool(previous_number or previous_bullet) and not (i and lines[i - 1].wraps)
+        at_boundary = para or previous_ends or previous_heading or next_item
         heading, item = line.heading, line.item or line.table
         split = ("", "")
         if at_boundary and not heading and not line.table:
@@ -284,6 +308,7 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
             groups[-1][1] = i + 1
         previous_heading = heading
         previous_ends = line.table or _ends_sentence(line.text)
+        previous_number, previous_bullet = number, bullet
     return [(g[0], g[1], g[2]) for g in groups]
 
 
