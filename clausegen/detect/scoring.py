@@ -77,7 +77,7 @@ class Judge:
         if not candidates:
             return None
         elements = {eid for eid, combos in rules.elements.items() if any(set(c) <= labels for c in combos)}
-        first_other = None
+        first_other = first_partial = None
         for combo, level, downgraded in candidates:
             rule_ids = sorted({rid for part in combo if part not in RESERVED_LABELS
                                for _, _, rid in own.get(part, inherited.get(part, []))})
@@ -89,8 +89,13 @@ class Judge:
             if hit.level in ("other", "negated"):
                 first_other = first_other or hit
                 continue
-            return hit
-        return first_other
+            if hit.level == "partial" and level == "present":
+                # a core combination weakened where it stands ("Please report ..."): another one may hold fully
+                # ("report any violation" is also a reporting channel, which binds no one)
+                first_partial = first_partial or hit
+                continue
+            return first_partial if first_partial and hit.level != "present" else hit
+        return first_partial or first_other
 
     def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis], own,
                      combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
