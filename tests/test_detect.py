@@ -609,3 +609,19 @@ def test_nested_numbered_items_without_end_punctuation_take_the_prohibition_of_t
     assert "Follow, locate or record a person" in findings["end_use"].evidence[0].text
     assert findings["data_handling"].status == "present"
     assert "sensitive personal information" in findings["data_handling"].evidence[0].text
+
+
+def test_numbered_items_run_into_one_line_are_passages_of_their_own(library):
+    """ "... the following:   1. ...;   2. ..." (a PDF-to-text line): each item is a passage tied to the lead-in."""
+    text = ("The Supplier may charge the Customer for the following costs:   1. Forms printed for the Customer's "
+            "offices;   2. Telephone calls made for the Customer's business;   3. Travel by the Supplier's staff, "
+            "subject to the Customer's prior written approval.")
+    detector = get_detector(library)
+    doc = document([("paragraph", text)])
+    units = detector.section_units(doc, 0, (0, 0))
+    texts = [doc.text[u.start:u.end] for u in units]
+    assert texts == ["The Supplier may charge the Customer for the following costs:",
+                     "1. Forms printed for the Customer's offices;",
+                     "2. Telephone calls made for the Customer's business;",
+                     "3. Travel by the Supplier's staff, subject to the Customer's prior written approval."]
+    assert [u.lead for u in units] == [None, 0, 0, 0]

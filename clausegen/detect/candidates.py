@@ -7,7 +7,7 @@ import re
 from clausegen.model import Document
 from clausegen.detect import common
 from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE, BOUNDARY_RE, CONTINUATION_RE,
-                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, ITEM_LIMIT, ITEM_RE,
+                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE,
                                      LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE,
                                      NUMBERED_RE, OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
                                      SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
@@ -196,9 +196,13 @@ class CandidateFinder:
         """Return the units of one sentence and the position of its lead-in: an inline list "(a) ...; (b) ..."
         becomes its lead-in plus one unit per item."""
         item = bool(ITEM_RE.match(text, start, min(end, start + 12)))
-        if end - start < 200 or text.count("(", start, end) < 2:
+        if end - start < 200:
             return [Unit(start, end, pos, item=item)], None
-        markers = [m.start() for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start]
+        markers = [m.start() for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start] \
+            if text.count("(", start, end) >= 2 else []
+        numbered = [m.start(1) for m in INLINE_NUMBER_RE.finditer(text, start, end)]
+        if len(numbered) >= 2:
+            markers = sorted(markers + numbered)
         if len(markers) < 2:
             return [Unit(start, end, pos, item=item)], None
         units = []

@@ -61,6 +61,8 @@ NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
 # "(" after a space or ; : , -- written with the "(" first, which the regex engine scans for quickly (_items never
 # uses a marker at the very start of the text, the one place a "(" may follow nothing)
 INLINE_ITEM_RE = re.compile(r"\((?<=[\s;:,]\()\s*(?:[a-z]|[ivx]{1,5}|\d{1,2})\s*\)\s+(?=\S)")
+# a numbered item run into its lead-in's line: "Vendor agrees: 4.1. To provide ...; 4.2. To display ..."
+INLINE_NUMBER_RE = re.compile(r"[;:]\s+(\d{1,2}(?:\.\d{1,2}){0,3}\.)\s+(?=[A-Z])")
 # the first character is matched outside the alternatives, as a set the regex engine scans for quickly; each
 # alternative then checks which one it was; group "end" holds the closing quotes and brackets after [.!?]
 BOUNDARY_RE = re.compile(
