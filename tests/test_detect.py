@@ -625,3 +625,14 @@ def test_numbered_items_run_into_one_line_are_passages_of_their_own(library):
                      "2. Telephone calls made for the Customer's business;",
                      "3. Travel by the Supplier's staff, subject to the Customer's prior written approval."]
     assert [u.lead for u in units] == [None, 0, 0, 0]
+
+
+def test_a_right_to_terminate_is_quoted_before_a_clause_that_only_names_termination(library):
+    """Both are partial (no misuse ground); the order of `partial:` in safeguards.yaml ranks the right first."""
+    text = ("8.1 Upon termination of this Agreement the Customer shall have no further right to the Marks, and the "
+            "licence to use the Marks shall terminate.\n\n"
+            "8.2 Either party may terminate this Agreement upon thirty (30) days' written notice if the other party "
+            "fails to pay any sum due.")
+    finding = detect_text(text, library, SUPPLY)["suspension_termination"]
+    assert finding.status == "partial"
+    assert finding.evidence[0].text.startswith("8.2 Either party may terminate"), finding.evidence[0].text

@@ -54,7 +54,9 @@ class StatusMaker:
         # closest to the library's own wording (unrounded: rounded to tens, most passages tied), covering the most
         # elements
         ends = {h.unit: self.item_end(doc.text, units, h.unit) for h in best}  # where each quote ends
-        best.sort(key=lambda h: (h.combo not in rules.core, h.role == "none" and units[h.unit].lead is None,
+        best.sort(key=lambda h: (h.combo not in rules.core,
+                                 rules.partial.index(h.combo) if h.combo in rules.partial else -1,
+                                 h.role == "none" and units[h.unit].lead is None,
                                  self.loses_lead(doc.text, units, h.unit), cut_short(doc.text, units[h.unit].start,
                                                                                      ends[h.unit]),
                                  not h.titled, not h.governed, -h.fuzzy, -len(h.elements), h.unit))
