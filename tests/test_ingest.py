@@ -412,6 +412,17 @@ def test_text_wide_gaps_and_page_numbers_of_converted_pdfs():
     ]
 
 
+def test_a_wide_gap_inside_a_sentence_does_not_split_it():
+    # conversions also leave runs of spaces where a line broke mid-sentence, before a capitalised word
+    text = ("4. Interests.     No interest shall be paid on any contribution. No Joint      Venturer shall sell its "
+            "interest      without the consent of the other Venturers.     5. Term.     This Agreement ends in 2030.\n")
+    document = ingest_bytes(text.encode(), "cuad.txt")
+    check_offsets(document)
+    assert [" ".join(s.text.split()) for s in document.sections] == [
+        "4. Interests.", "No interest shall be paid on any contribution. No Joint Venturer shall sell its interest "
+        "without the consent of the other Venturers.", "5. Term.", "This Agreement ends in 2030."]
+
+
 def test_markdown_headings():
     text = (
         "# Reseller Terms\n\nIntro text.\n\n## 4. Export control obligations\n\n"

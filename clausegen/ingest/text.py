@@ -6,7 +6,8 @@ import re
 
 from clausegen.errors import NoTextError, UnsupportedFileError
 from clausegen.model import Section
-from clausegen.ingest.structure import _Line, _PAGE_NUMBER_RE, _annotate, _group_lines
+from clausegen.ingest.structure import (_BULLET_RE, _Line, _PAGE_NUMBER_RE, _annotate, _ends_sentence, _group_lines,
+                                        _split_number)
 
 # ---------------------------------------------------------------- text decoding
 
@@ -111,13 +112,17 @@ def _text_lines(text: str, fmt: str, markup: dict[int, str] | None = None) -> li
             piece = text[start:end]
             if fmt == "txt" and piece[0].isdigit() and _PAGE_NUMBER_RE.fullmatch(piece):
                 continue  # a page number left by a PDF-to-text conversion
+            # a gap is where the conversion put a paragraph break, or a line break inside a sentence ("No Joint
+            # Venturer shall"): after words that do not end a sentence, only a clause number or bullet starts one
+            gap_break = n > 0 and (not lines or _ends_sentence(lines[-1].text) or bool(_split_number(piece)[0])
+                                   or bool(_BULLET_RE.match(piece)))
             kind = markup.get(start)
             lines.append(
                 _Line(
                     text=piece,
                     start=start,
                     end=end,
-                    para=after_blank or n > 0,
+                    para=after_blank if n == 0 else gap_break,
                     heading=kind == "heading" or (fmt == "md" and bool(_MD_HEADING_RE.match(piece))),
                     table=kind == "table",
                     item=fmt == "md" and bool(_MD_ITEM_RE.match(piece)),
