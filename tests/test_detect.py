@@ -636,3 +636,26 @@ def test_a_right_to_terminate_is_quoted_before_a_clause_that_only_names_terminat
     finding = detect_text(text, library, SUPPLY)["suspension_termination"]
     assert finding.status == "partial"
     assert finding.evidence[0].text.startswith("8.2 Either party may terminate"), finding.evidence[0].text
+
+
+@pytest.mark.parametrize("lead, status", [("A. The Supplier warrants and represents that", "missing"),
+                                          ("A. The Customer agrees that", "present")])
+def test_an_item_without_a_party_speaks_for_the_party_of_its_lead_in(library, lead, status):
+    """ "(i) no use of the Software shall ..." under "The Supplier warrants that" is the supplier's promise."""
+    doc = document([("paragraph", 'This Agreement is between Maker Inc. (the "Supplier") and Shop Ltd (the "Customer").'),
+                    ("paragraph", lead),
+                    ("paragraph", "(i) no use of the Software shall be made to surveil journalists or activists; and"),
+                    ("paragraph", "(ii) the Software is free of known defects.")])
+    findings, _ = get_detector(library).detect(doc)
+    assert findings["end_use"].status == status, findings["end_use"].explanation
+
+
+def test_a_sentence_runs_on_across_a_page_break_and_its_footer(library, tmp_path):
+    path = tmp_path / "filing.txt"
+    path.write_text('This Agreement is between Maker Inc. (the "Supplier") and Shop Ltd (the "Customer").\n\n'
+                    "7. Assignment.\n\n(a) The Customer may not assign any of its rights or obligations\n\n"
+                    "Source: ACME HOLDINGS INC, 8-K, 6/4/2008\n\n\n\nhereunder, unless the Supplier consents in "
+                    "writing.\n", encoding="utf-8")
+    finding = {f.safeguard: f for f in review_file(path, library).findings}["transfer_restriction"]
+    assert finding.status == "present"
+    assert finding.evidence[0].text.endswith("unless the Supplier consents in writing."), finding.evidence[0].text

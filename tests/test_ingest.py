@@ -423,6 +423,18 @@ def test_a_wide_gap_inside_a_sentence_does_not_split_it():
         "without the consent of the other Venturers.", "5. Term.", "This Agreement ends in 2030."]
 
 
+def test_a_filing_footer_inside_a_sentence_is_page_furniture():
+    # contracts taken from SEC filings carry "Source: COMPANY, FORM, DATE" at every page break, often mid-sentence
+    text = ("7. Assignment.\n\n(a) No party may assign any of its rights or obligations\n\n"
+            "Source: ACME HOLDINGS INC, 8-K, 6/4/2008\n\n\n\nhereunder without the prior written consent of the "
+            "other party.\n")
+    document = ingest_bytes(text.encode(), "filing.txt")
+    check_offsets(document)
+    assert [" ".join(s.text.split()) for s in document.sections] == [
+        "7. Assignment.", "(a) No party may assign any of its rights or obligations Source: ACME HOLDINGS INC, 8-K, "
+        "6/4/2008 hereunder without the prior written consent of the other party."]
+
+
 def test_markdown_headings():
     text = (
         "# Reseller Terms\n\nIntro text.\n\n## 4. Export control obligations\n\n"

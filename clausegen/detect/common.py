@@ -68,11 +68,12 @@ INLINE_NUMBER_RE = re.compile(r"[;:]\s+(\d{1,2}(?:\.\d{1,2}){0,3}\.)\s+(?=[A-Z])
 BOUNDARY_RE = re.compile(
     r"[.!?\n](?:(?<=[.!?])(?P<end>[\"'”’)\]]*)(?:(?P<gap>[ \t]{3,}|[ \t]*\n[ \t]*\n)\s*|\s+)"
     r"(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
-    r"|(?<=\n)[ \t]*\n\s*"  # a blank line
+    r"|(?<=\n)[ \t]*\n\s*+(?![a-z]|Source: [^\n]{1,120}, \d{1,2}/\d{1,2}/\d{4}\s*\n\s*[a-z])"  # a blank line, unless a
+    # sentence goes on after it, or after the page footer of a filing: a page break
     r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
 )
 # a paragraph or heading without a colon that still opens a list: "You agree that you will not", "Do not", "Don't"
-OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to)\s*$", re.IGNORECASE)
+OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to|that)\s*$", re.IGNORECASE)
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"

@@ -127,6 +127,12 @@ class Judge:
             cue, subject = self._governing(lead, len(lead.tokens))
             if cue is not None:
                 context, anchor = lead, len(lead.tokens)
+        if cue is not None and subject is None:
+            # an item with a verb of its own but no party ("(iii) neither the Content nor any use of it shall ...")
+            # says what the party of its lead-in promises: "CONTENT PROVIDER warrants and represents that:"
+            subject = next((lead_subject for lead in chain[at + 1:]
+                            for lead_cue, lead_subject in [self._governing(lead, len(lead.tokens))]
+                            if lead_cue is not None), None)
         imperative = next((ctx.imperative for ctx in chain if ctx.imperative), "")
         if cue is None and imperative:
             cue = (0, 0, imperative, "imperative")
@@ -166,7 +172,7 @@ class Judge:
         if role == "none" and rules.direction == "duty" and cue_id not in UNBOUND_CUES and recipient \
                 and cue is not None and not any(m.role == "mutual" for m in context.mentions) \
                 and not any(t.lower_ in ("and", ";") for t in context.tokens[anchor:cue[0]]) \
-                and self._passive(context) and not any(self._follows_cue(context, m) for m in recipient):
+                and self._passive(context, cue) and not any(self._follows_cue(context, m) for m in recipient):
             # "Customer Personal Data will be encrypted ...", "... on documented instructions from the Customer": the
             # recipient is named, but not as the one who acts (and no mutual term is); the duty is the other side's
             return Hit(i, "other", combo, rule_ids, modality, cue_id, "supplier", elements)
@@ -242,10 +248,11 @@ class Judge:
         return any(k <= c[1] - 1 < mention.start for c in a.cues)
 
     @staticmethod
-    def _passive(a: Analysis) -> bool:
-        """Return whether a passage has a verb in the passive voice ("shall be processed", "will be deleted")."""
+    def _passive(a: Analysis, cue: tuple) -> bool:
+        """Return whether the cue governs a verb in the passive voice ("shall be processed", "will only be deleted");
+        not a passive elsewhere ("..., which is incorporated into this Agreement")."""
         tokens = a.tokens
-        for k in range(len(tokens) - 1):
+        for k in range(cue[1], min(len(tokens) - 1, cue[1] + 3)):
             if tokens[k].lower_ in BE_WORDS:
                 for t in tokens[k + 1:k + 3]:
                     if t.is_alpha and len(t) > 3 and t.lower_.endswith(("ed", "en")):

@@ -78,6 +78,7 @@ def _text_from_bytes(data: bytes, name: str) -> str:
 
 
 _LINE_RE = re.compile(r"[^\n]+")
+_FILING_FOOTER_RE = re.compile(r"Source: [^\n]{1,120}, \d{1,2}/\d{1,2}/\d{4}")  # "Source: ACME CORP, 8-K, 6/4/2008"
 # PDF-to-text conversions (CUAD) separate paragraphs on one line by runs of spaces; spelled "    +" rather than
 # " {4,}" for the regex engine's fast literal search.
 _GAP_RE = re.compile(r"    +")
@@ -112,6 +113,8 @@ def _text_lines(text: str, fmt: str, markup: dict[int, str] | None = None) -> li
             piece = text[start:end]
             if fmt == "txt" and piece[0].isdigit() and _PAGE_NUMBER_RE.fullmatch(piece):
                 continue  # a page number left by a PDF-to-text conversion
+            if fmt == "txt" and piece.startswith("Source: ") and _FILING_FOOTER_RE.fullmatch(piece):
+                continue  # the footer of every page of a contract taken from an SEC filing, inside its sentences
             # a gap is where the conversion put a paragraph break, or a line break inside a sentence ("No Joint
             # Venturer shall"): after words that do not end a sentence, only a clause number or bullet starts one
             gap_break = n > 0 and (not lines or _ends_sentence(lines[-1].text) or bool(_split_number(piece)[0])
