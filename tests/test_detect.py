@@ -659,3 +659,16 @@ def test_a_sentence_runs_on_across_a_page_break_and_its_footer(library, tmp_path
     finding = {f.safeguard: f for f in review_file(path, library).findings}["transfer_restriction"]
     assert finding.status == "present"
     assert finding.evidence[0].text.endswith("unless the Supplier consents in writing."), finding.evidence[0].text
+
+
+def test_a_capitals_heading_run_into_its_first_sub_clause_is_a_passage_apart(library):
+    text = ("6.2 The Customer shall keep the Products insured. 7. BREACH / TERMINATION 7.1 Notice of Breach Each party "
+            "shall promptly notify the other party of any breach of this Agreement.")
+    detector = get_detector(library)
+    doc = document([("paragraph", text)])
+    texts = [doc.text[u.start:u.end] for u in detector.section_units(doc, 0, (0, 0))]
+    assert texts == ["6.2 The Customer shall keep the Products insured.", "7. BREACH / TERMINATION",
+                     "7.1 Notice of Breach Each party shall promptly notify the other party of any breach of this "
+                     "Agreement."]
+    # the heading's "TERMINATION" no longer makes the notice one about termination
+    assert detect_text(text, library, SUPPLY)["misuse_reporting"].status == "present"

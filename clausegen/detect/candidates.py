@@ -7,7 +7,7 @@ import re
 from clausegen.model import Document
 from clausegen.detect import common
 from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE, BOUNDARY_RE, CONTINUATION_RE,
-                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_ITEM_RE, INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE,
+                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_HEADING_RE, INLINE_ITEM_RE, INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE,
                                      LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE,
                                      NUMBERED_RE, OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
                                      SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
@@ -133,6 +133,10 @@ class CandidateFinder:
                 e -= 1
             if e <= s:
                 continue
+            heading = INLINE_HEADING_RE.match(text, s, e)
+            if heading:  # the heading apart: its words ("TERMINATION") are not the sub-clause's
+                out.append((s, heading.start() + len(heading.group().rstrip())))
+                s = heading.end()
             if out and (e - s < 4 or (e - s <= 7 and SHORT_NUMBER_RE.fullmatch(text, s, e))):
                 out[-1] = (out[-1][0], e)  # a lone clause number joins its neighbour
                 continue

@@ -41,6 +41,8 @@ DETERMINERS = {"the", "a", "an", "any", "each", "such", "its", "their", "every",
 OBJECT_MARKERS = {"to", "with", "for", "from", "against", "of", "by", "than", "upon", "on", "between", "among"}
 DEFAULT_FUZZY_UPGRADE = 88.0
 MAX_UNIT_CHARS = 1500
+# a clause heading in capitals run into the text of its first sub-clause: "7. BREACH / TERMINATION 7.1 Notice ..."
+INLINE_HEADING_RE = re.compile(r"(?:ARTICLE\s+)?\d{1,2}\.?\s+[A-Z][A-Z0-9 /&,'’-]{2,80}?\s+(?=\d{1,2}\.\d{1,2}\.?\s)")
 QUOTE_CHARS = 1200  # a quote longer than this (a run-on paragraph) is cut at a word
 EVIDENCE_PER_FINDING = 3
 BATCH = 12  # passages tokenized together
