@@ -15,8 +15,9 @@ from conftest import PROFILES, REPO, SHARED_CORPUS
 CONTRACTS = REPO / "contract_samples" / "contracts"
 SAMPLES = sorted(p for p in CONTRACTS.iterdir() if p.suffix in (".txt", ".docx", ".pdf"))
 # The sample labels were written independently of the rules; a few borderline calls may differ. Keep this small.
-MAX_SAMPLE_MISMATCHES = 19  # of 320 (document, safeguard) pairs; measured 19 on 2026-12-03 17:55 UTC (15 in vendor_*,
-# 9 in the three blind-labelled ones added then: vms_cloud_terms, lpr_data_sharing_agreement, biometric_access_oem)
+MAX_SAMPLE_MISMATCHES = 16  # of 320 (document, safeguard) pairs; measured 19 when the three blind-labelled samples
+# vms_cloud_terms, lpr_data_sharing_agreement and biometric_access_oem came (2026-12-03 17:55 UTC), 16 after the causes
+# they showed were fixed (14 in vendor_*)
 
 
 def expected_for(path: Path) -> dict:
