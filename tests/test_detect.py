@@ -672,3 +672,21 @@ def test_a_capitals_heading_run_into_its_first_sub_clause_is_a_passage_apart(lib
                      "Agreement."]
     # the heading's "TERMINATION" no longer makes the notice one about termination
     assert detect_text(text, library, SUPPLY)["misuse_reporting"].status == "present"
+
+
+def test_second_level_o_bullets_belong_to_their_bullet_and_the_next_bullet_to_the_first_lead_in(library, tmp_path):
+    path = tmp_path / "terms.txt"
+    path.write_text('Camera Service Agreement\n\nThis Agreement is between Lenscape Ltd ("Lenscape") and the customer '
+                    'named in the order ("Customer").\n\n'
+                    "4.1 Customer will not, and will not let any user:\n\n"
+                    "• use the Service to:\n\n"
+                    "  o follow or identify people because of their religion or ethnicity;\n\n"
+                    "  o record lawful protests;\n\n"
+                    "• resell the Service.\n\n"
+                    "5. Fees\n\nCustomer pays the fees in advance.\n", encoding="utf-8")
+    document = ingest(path)
+    assert get_detector(library).section_leads(document) == {3: 2, 4: 3, 5: 3, 6: 2}
+    findings = {f.safeguard: f for f in review_file(path, library).findings}
+    assert findings["end_use"].status == "present"
+    assert "religion or ethnicity" in findings["end_use"].evidence[0].text
+    assert findings["transfer_restriction"].status == "present"

@@ -46,7 +46,8 @@ class CandidateFinder:
                 top = stack[-1]
                 first_item = sections[top + 1] if j > top + 1 else None
                 previous = sections[last_item[top]] if top in last_item else None
-                if not is_sibling(sections[top], section, first_item, previous):
+                deeper = self._indent(text, section.start) > self._indent(text, sections[top].start)
+                if not is_sibling(sections[top], section, first_item, previous, deeper):
                     break
                 stack.pop()
             if stack and j - stack[-1] <= 40:
@@ -55,6 +56,12 @@ class CandidateFinder:
             if tail.endswith((":", "—", ":-")):  # an item that opens a nested list
                 stack.append(j)
         return leads
+
+    @staticmethod
+    def _indent(text: str, start: int) -> int:
+        """Return how far the line that holds `start` is indented before its first character."""
+        line = text.rfind("\n", 0, start) + 1
+        return len(text[line:start]) - len(text[line:start].lstrip(" \t\xa0"))
 
     def recital_span(self, text: str) -> tuple[int, int]:
         """Return where the recitals are (WHEREAS ... NOW, THEREFORE), or (0, 0)."""
@@ -272,10 +279,13 @@ class CandidateFinder:
         sketch.failed |= label
         return False
 
-    def confirm(self, own: Sketch, lead: Sketch | None) -> int:
-        """Return the labels of the safeguards some combination of which a section (with the section that
-        introduces it) can complete, checking only the labels of combinations its words allow."""
-        rough = own.rough | (lead.rough if lead else 0)
+    def confirm(self, own: Sketch, leads: list[Sketch]) -> int:
+        """Return the labels of the safeguards some combination of which a section (with the sections that
+        introduce it: its lead-in, and theirs in a nested list) can complete, checking only the labels of
+        combinations its words allow."""
+        rough, sure = own.rough, own.sure
+        for lead in leads:
+            rough, sure = rough | lead.rough, sure | lead.sure
         allowed = 0
         for sid, combos in self.feature_combo_masks.items():
             if not rough & self.sid_mask[sid]:
@@ -283,10 +293,10 @@ class CandidateFinder:
             for combo in combos:
                 if rough & combo != combo:
                     continue
-                rest = combo & ~(own.sure | (lead.sure if lead else 0))
+                rest = combo & ~sure
                 while rest:
                     label = rest & -rest
-                    if not (self.holds(own, label) or (lead is not None and self.holds(lead, label))):
+                    if not (self.holds(own, label) or any(self.holds(lead, label) for lead in leads)):
                         break
                     rest ^= label
                 if not rest:

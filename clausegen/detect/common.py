@@ -58,7 +58,7 @@ NO_CURE_RE = re.compile(r"\b(?:no|without)\s+(?:(?:any|further|prior|notice|or|a
 SPACES_RE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # bytes that are not [a-z0-9] become spaces: see runs_text
 RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
-ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
+ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|o\s+(?=[A-Za-z])|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
 NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
 # "(" after a space or ; : , -- written with the "(" first, which the regex engine scans for quickly (_items never
 # uses a marker at the very start of the text, the one place a "(" may follow nothing)
@@ -72,7 +72,7 @@ BOUNDARY_RE = re.compile(
     r"(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
     r"|(?<=\n)[ \t]*\n\s*+(?![a-z]|Source: [^\n]{1,120}, \d{1,2}/\d{1,2}/\d{4}\s*\n\s*[a-z])"  # a blank line, unless a
     # sentence goes on after it, or after the page footer of a filing: a page break
-    r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
+    r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|o[ \t]+[A-Za-z]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
 )
 # a paragraph or heading without a colon that still opens a list: "You agree that you will not", "Do not", "Don't"
 OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to|that)\s*$", re.IGNORECASE)
@@ -243,12 +243,15 @@ def short_quote(text: str, limit: int = 140) -> str:
 
 
 def is_sibling(lead: Section, section: Section, first_item: Section | None = None,
-               previous: Section | None = None) -> bool:
+               previous: Section | None = None, deeper: bool = False) -> bool:
     """Return whether a numbered section is a clause beside (or above) a lead-in, not an item of its list: "16.3" or
     "17.1" after "16.2 ... the following:"; "4" after "3 ... terminate if:" when its first item was "(a)", not "4";
     not "2" after the list's item "1" (numbering that restarts under "1. ... such as:")."""
     if previous is not None and previous.number and section.number and follows(previous.number, section.number):
         return False
+    lead_marker, marker = ITEM_RE.match(lead.text), ITEM_RE.match(section.text)
+    if lead_marker and marker and not lead.number and not deeper and lead_marker.group().strip() == marker.group().strip():
+        return True  # "• use the Services to:", "  o track people", "• resell the Services": the next "•"
     if first_item is not None and lead.number and section.number and follows(lead.number, section.number) and \
             not follows(lead.number, first_item.number):
         return True

@@ -61,19 +61,27 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
 
         # 1. sections that can complete some combination (with the section that introduces them): first by their
         # words alone, then by checking word pairs and order for the labels of the combinations still in play
+        def ancestors(j: int) -> list[int]:
+            """Return the lead-ins above section j, nearest first (three at most: lists nest)."""
+            out = []
+            while j in leads and len(out) < 3:
+                j = leads[j]
+                out.append(j)
+            return out
+
         candidates, section_allowed = [], {}
         for j in range(len(sections)):
             own = sketch_of(j)
             if not own.rough:
                 continue
-            allowed = self.confirm(own, sketch_of(leads[j]) if j in leads else None)
+            allowed = self.confirm(own, [sketch_of(k) for k in ancestors(j)])
             if allowed:
                 candidates.append(j)
                 section_allowed[j] = allowed | self.cue_bits
         # 2. their passages, and the passages that introduce list items
         units: list[Unit] = []
         ranges: dict[int, tuple[int, int]] = {}
-        for j in sorted(set(candidates) | {leads[j] for j in candidates if j in leads}):
+        for j in sorted(set(candidates) | {k for j in candidates for k in ancestors(j)}):
             found = self.section_units(doc, j, recitals)
             base = len(units)
             for unit in found:
@@ -81,7 +89,7 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                     unit.lead += base
             units.extend(found)
             ranges[j] = (base, len(units))
-        for j in candidates:
+        for j in ranges:
             if j in leads and leads[j] in ranges and ranges[leads[j]][1] > ranges[leads[j]][0]:
                 for k in range(*ranges[j]):
                     if units[k].lead is None:

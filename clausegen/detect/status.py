@@ -69,7 +69,8 @@ class StatusMaker:
             section = doc.sections[unit.section_pos]
             lead = units[unit.lead] if unit.lead is not None else None
             quote = self.evidence(doc, unit, section, lead, ends[hit.unit])
-            if any(e.start <= quote.start and quote.end <= e.end for e in evidence):
+            if any(e.start <= quote.start and quote.end <= e.end or quote.start <= e.start and e.end <= quote.end
+                   for e in evidence):
                 continue  # the same words again (two items of one list quoted with their lead-in): one quote
             evidence.append(quote)
             if unit.section_pos not in seen_sections:

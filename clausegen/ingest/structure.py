@@ -20,7 +20,7 @@ _NUMBER_RE = re.compile(
     r"(?=[\s\u00a0]|$)"
 )
 _BULLETS = "•●▪■◦‣∙·-–*+\uf0b7"  # \uf0b7: the Symbol-font bullet Word uses
-_BULLET_RE = re.compile(f"[{re.escape(_BULLETS)}][ \t\u00a0]")
+_BULLET_RE = re.compile(f"(?:[{re.escape(_BULLETS)}]|o(?=[ \t\u00a0]+[A-Za-z]))[ \t\u00a0]")  # "o": Word's second-level bullet
 _MARKUP_RE = re.compile(r"(?:#{1,6}[ \t]+|>[ \t]*|[-*+][ \t]+)?(?:\*\*|__|\*|_)?")
 _MARKUP_FIRST = frozenset("#>-*+_")
 _DIGIT_RE = re.compile(r"\d")
