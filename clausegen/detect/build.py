@@ -115,6 +115,7 @@ class Builder:
         self.imperatives = {str(w).lower() for w in self.lexicon.get("imperative_verbs") or []}
         self.title_words = {str(w).lower() for w in self.lexicon.get("title_words") or []}
         self.organ_words = {str(w).lower() for w in self.lexicon.get("organ_words") or []}
+        self.holder_words = {str(w).lower() for w in self.lexicon.get("holder_words") or []}
         self.recital_starters = {str(w).lower() for w in self.lexicon.get("recital_starters") or []}
         self.abbreviations = {str(w).lower().rstrip(".") for w in self.lexicon.get("abbreviations") or []}
         self.role_terms = {self.words(word): role for word, role in self.role_words.items()}

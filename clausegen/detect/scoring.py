@@ -165,6 +165,10 @@ class Judge:
             owner = next((m for m in reversed(context.mentions) if m.end <= limit and m.possessive
                           and context.tokens[m.start].lower_ not in ("your", "our", "their", "its")), None)
             subject = owner.role if owner else None
+        if subject is None and rules.direction == "right":  # "Charterer's representatives may inspect ..."
+            holder = next((m for m in reversed(context.mentions) if m.end <= anchor and m.possessive
+                           and any(t.lower_ in self.holder_words for t in context.tokens[m.end:m.end + 4])), None)
+            subject = holder.role if holder else None
         role = subject or "none"
         if role == "none" and cue is not None and any(t.lower_ in self.organ_words for t in context.tokens[:cue[0]]):
             return None  # "The Board's Compliance Committee shall oversee ...": a company organ, no contract party
