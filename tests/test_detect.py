@@ -130,8 +130,9 @@ def test_every_finding_has_evidence_and_an_explanation(library):
 @pytest.mark.parametrize("text, sid, status, rule", [
     ("The Licensee shall comply with all applicable export control laws.", "export_control", "present",
      "export_control.core[comply+export_law]"),
+    # "... purposes only" is a purpose limit, weakened to partial by "internal business"
     ("The Licensee shall use the Software for its internal business purposes only.", "end_use", "partial",
-     "end_use.partial[internal_use+use_verb]"),
+     "end_use.core[purpose_only+use_verb]"),
 ])
 def test_rule_ids_live_in_their_own_field_not_in_the_prose(library, text, sid, status, rule):
     finding = detect_text(text, library, LICENSING)[sid]
@@ -690,3 +691,17 @@ def test_second_level_o_bullets_belong_to_their_bullet_and_the_next_bullet_to_th
     assert findings["end_use"].status == "present"
     assert "religion or ethnicity" in findings["end_use"].evidence[0].text
     assert findings["transfer_restriction"].status == "present"
+
+
+def test_a_forbidding_heading_governs_the_list_its_next_paragraph_opens(library):
+    """ "Do Not Compromise Privacy" / "This includes using our services to:" / "- ...": the items are prohibited."""
+    doc = document([("paragraph", "These rules apply to everyone who uses the Lens app."),
+                    ("heading", "Do Not Compromise Privacy"),
+                    ("paragraph", "This includes using our services to:"),
+                    ("paragraph", "- track the location of a person without that person's consent;"),
+                    ("paragraph", "- sell personal data that you collect through the app.")])
+    detector = get_detector(library)
+    assert detector.section_leads(doc) == {2: 1, 3: 2, 4: 2}
+    findings, _ = detector.detect(doc)
+    assert findings["end_use"].status == "present"
+    assert "track the location of a person" in findings["end_use"].evidence[0].text

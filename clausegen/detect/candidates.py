@@ -9,7 +9,7 @@ from clausegen.detect import common
 from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE, BOUNDARY_RE, CONTINUATION_RE,
                                      CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_HEADING_RE, INLINE_ITEM_RE, INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE,
                                      LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE,
-                                     NUMBERED_RE, OPEN_LEAD_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
+                                     NUMBERED_RE, OPEN_LEAD_RE, PROHIBITION_HEADING_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
                                      SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
 
@@ -34,11 +34,17 @@ class CandidateFinder:
                                                                             section.end)
             if section.kind == "heading":
                 # a heading ends every list; one that reads as a lead-in ("Do not", "YOU AGREE THAT YOU WILL NOT:")
-                # opens one
-                stack = [j] if opens else []
+                # or forbids ("Do Not Compromise Privacy") opens one
+                prohibits = PROHIBITION_HEADING_RE.match(text, section.start, section.end)
+                stack = [j] if opens or prohibits else []
                 continue
             if not (ITEM_RE.match(head) or section.number.startswith("(") or NUMBERED_RE.match(head)
                     or (stack and section.number)):
+                if stack and sections[stack[-1]].kind == "heading" and j == stack[-1] + 1 and opens \
+                        and CONTINUATION_RE.match(text, section.start, section.end):
+                    leads[j] = stack[-1]  # "Do Not Compromise Privacy" / "This includes using our services to:"
+                    stack.append(j)
+                    continue
                 stack = [j] if opens else []
                 continue
             # a new clause ("16.3" after the list of "16.2:") ends the lists it is a sibling of

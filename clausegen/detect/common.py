@@ -96,6 +96,7 @@ ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
 # "You must follow those rules": the sentence points back to the one before it, which names the rules
 BACK_REFERENCE_RE = re.compile(r"\b(?:those|such|these|said|the\s+same)\s+(?:rules|laws|regulations|restrictions|"
                                r"requirements|controls|sanctions|policies|obligations)\b", re.IGNORECASE)
+PROHIBITION_HEADING_RE = re.compile(r"[\W\d]*(?:do\s+not|don[’']t|never)\s+[A-Za-z]", re.IGNORECASE)  # "Do Not Compromise ..."
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
 WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
