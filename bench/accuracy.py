@@ -20,6 +20,8 @@ The baseline is one keyword regex per safeguard, `present` when it matches anywh
 Evidence overlap: over the (document, safeguard) pairs that the label and the reviewer both call found, the share
 whose first quote overlaps one of the labeller's quotes (8 words in a row in common, or one quote inside the other,
 compared case- and whitespace-insensitively).
+Labels may give evidence as quotes or as [start, end] spans of the text the labeller read (bench/blind_labels.jsonl:
+59 corpus documents outside the dev set, labelled blind in session 8; run it with --no-cuad).
 On CUAD (corpus/cuad/labels.jsonl, field `present`, all 510 contracts), it prints precision and recall of
 audit_rights found vs "Audit Rights" and of transfer_restriction found vs "Anti-Assignment".
 """
@@ -158,11 +160,16 @@ def review_all(labels_path: Path, corpus: Path, library, only: set[str] | None =
         review = review_file(path, library)
         findings = {f.safeguard: f for f in review.findings}
         keyword = baseline_statuses(review_text(path))
+        read = None
         for sid in SAFEGUARD_IDS:
             label = item["labels"][sid]
             found = findings[sid]
+            quotes = label.get("evidence") or []
+            if any(isinstance(q, list) for q in quotes):  # [start, end] in the read text (bench/quotes_to_spans.py)
+                read = read or (corpus / item["read"]).read_text(encoding="utf-8", errors="replace")
+                quotes = [read[q[0]:q[1]] if isinstance(q, list) else q for q in quotes]
             rows.append({"doc": item["doc"], "safeguard": sid, "gold": label["status"], "predicted": found.status,
-                         "baseline": keyword[sid], "gold_quotes": label.get("evidence") or [],
+                         "baseline": keyword[sid], "gold_quotes": quotes,
                          "quote": found.evidence[0].text if found.evidence else "",
                          "doc_type": item.get("doc_type", ""), "predicted_type": review.doc_type})
     return rows
@@ -191,7 +198,7 @@ def evaluate(labels_path: Path, corpus: Path, library, k: int = 0) -> dict:
     rows = review_all(labels_path, corpus, library)
     result = evaluate_rows(rows) | {"seconds": round(time.perf_counter() - started, 2)}
     held = set(json.loads(HELDOUT.read_text(encoding="utf-8"))["documents"]) if HELDOUT.is_file() else set()
-    if held:
+    if held & {r["doc"] for r in rows}:  # a split of the dev set; other label sets are scored whole
         result["in_sample"] = evaluate_rows([r for r in rows if r["doc"] not in held])
         result["held_out"] = evaluate_rows([r for r in rows if r["doc"] in held])
     if k > 1:
@@ -314,10 +321,12 @@ def main(argv=None) -> int:
             for name in METRICS))
     from clausegen.detect import scorer
 
-    if scorer.active() is not None:
+    if scorer.active() is not None and "held_out" in result:
         print("note: the shipped scorer (clausegen/detect/scorer.bin) was trained on the in-sample documents and on CUAD\n"
               "  spans: the held-out figure is honest, the fold and CUAD figures are not cross-validated for it (those\n"
               "  are bench/scorer_cv.py's)")
+    if "held_out" not in result:
+        print("all       " + f"({result['documents']:2} documents): " + summary_line(result))
     print(f"document type agrees with the label: {result['doc_type']['agree']}/{result['doc_type']['of']}")
     cuad = result.get("cuad") or {}
     if cuad:

@@ -485,12 +485,18 @@ def dev_labels() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def dev_scores(library, dev_labels) -> dict:
-    """Return bench/accuracy.py's scores of the reviewer and the keyword baseline on the dev set (run once)."""
+def bench_accuracy():
+    """Return the bench/accuracy.py module (bench/ is no package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.evaluate(DEV_LABELS, SHARED_CORPUS, library)
+    return module
+
+
+@pytest.fixture(scope="session")
+def dev_scores(library, dev_labels, bench_accuracy) -> dict:
+    """Return bench/accuracy.py's scores of the reviewer and the keyword baseline on the dev set (run once)."""
+    return bench_accuracy.evaluate(DEV_LABELS, SHARED_CORPUS, library)
 # ---- end of reviewer block ----
