@@ -705,3 +705,15 @@ def test_a_forbidding_heading_governs_the_list_its_next_paragraph_opens(library)
     findings, _ = detector.detect(doc)
     assert findings["end_use"].status == "present"
     assert "track the location of a person" in findings["end_use"].evidence[0].text
+
+
+def test_a_figure_in_brackets_is_no_list_item_and_a_lone_item_starts_a_clause(library):
+    text = ("The Supplier is owed all fees accrued before the end of the term, whichever party ends it, (b) Either "
+            "Party may terminate this Agreement if the other Party commits a material breach of it and, within thirty "
+            "(30) days after written notice, has not cured the breach.")
+    detector = get_detector(library)
+    doc = document([("paragraph", text)])
+    texts = [doc.text[u.start:u.end] for u in detector.section_units(doc, 0, (0, 0))]
+    assert texts == ["The Supplier is owed all fees accrued before the end of the term, whichever party ends it,",
+                     "(b) Either Party may terminate this Agreement if the other Party commits a material breach of it "
+                     "and, within thirty (30) days after written notice, has not cured the breach."]

@@ -1335,3 +1335,13 @@ def test_sample_pdf_clauses_are_the_docx_clauses(path):
         return [(s.number, s.path, s.heading, norm(s.text).replace("-", "")) for s in document.sections if s.number]
 
     assert clauses(ingest(path)) == clauses(ingest(path.with_suffix(".docx")))
+
+
+def test_a_bracketed_figure_that_starts_a_line_goes_on_with_its_sentence():
+    text = ("(b) Either party may end this Agreement if the other party has not cured a breach within thirty\n"
+            "(30) days after notice.\n(c) Either party may end this Agreement on insolvency.\n")
+    document = ingest_bytes(text.encode(), "wrapped.txt")
+    check_offsets(document)
+    assert [" ".join(s.text.split()) for s in document.sections] == [
+        "(b) Either party may end this Agreement if the other party has not cured a breach within thirty (30) days "
+        "after notice.", "(c) Either party may end this Agreement on insolvency."]

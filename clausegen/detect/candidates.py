@@ -12,6 +12,7 @@ from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE,
                                      NUMBERED_RE, OPEN_LEAD_RE, PROHIBITION_HEADING_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
                                      SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
+from clausegen.ingest.structure import NUMBER_WORD_END_RE
 
 
 class CandidateFinder:
@@ -215,12 +216,15 @@ class CandidateFinder:
         item = bool(ITEM_RE.match(text, start, min(end, start + 12)))
         if end - start < 200:
             return [Unit(start, end, pos, item=item)], None
-        markers = [m.start() for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start] \
-            if text.count("(", start, end) >= 2 else []
+        found = [m for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start
+                 and not NUMBER_WORD_END_RE.search(text, max(start, m.start() - 16), m.start())] \
+            if text.count("(", start, end) >= 1 else []  # not the "(30)" of "thirty (30) days"
+        markers = [m.start() for m in found]
         numbered = [m.start(1) for m in INLINE_NUMBER_RE.finditer(text, start, end)]
         if len(numbered) >= 2:
             markers = sorted(markers + numbered)
-        if len(markers) < 2:
+        # one marker starts an item only as a new clause: "..., (b) Either Party may terminate ..."
+        if len(markers) < 2 and not (len(found) == 1 and text[found[0].end():found[0].end() + 1].isupper()):
             return [Unit(start, end, pos, item=item)], None
         units = []
         first = markers[0]

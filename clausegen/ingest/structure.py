@@ -51,6 +51,11 @@ def follows(before: str, after: str) -> bool:
     return len(x) == len(y) == 1 and x.isalpha() and y.isalpha() and ord(y) == ord(x) + 1
 
 
+# a number in words at the end of a text: the "(30)" after it restates it
+NUMBER_WORD_END_RE = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                                r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\s*$", re.IGNORECASE)
+
+
 def _strip_markup(text: str) -> str:
     """Return `text` without a leading Markdown heading, quote, list or emphasis marker."""
     if text[:1] not in _MARKUP_FIRST:
@@ -280,6 +285,8 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
                 or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
             para = False
         number = "" if line.table else _split_number(line.text)[0]
+        if number[:1] == "(" and i and NUMBER_WORD_END_RE.search(lines[i - 1].text):
+            number = ""  # "... within thirty" / "(30) days": the figure of the words before it, not a clause number
         bullet = not line.table and bool(_BULLET_RE.match(line.text))
         # items of a list written one per line without end punctuation ("1. Violence or terrorism" / "2. Fraud"):
         # a marked line under a marked line starts the next item, not the rest of a sentence, unless the line above
@@ -291,7 +298,7 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
         if at_boundary and not heading and not line.table:
             split = _split_number(line.text)
             heading = len(line.text) <= 120 and bool(_heading_text(line.text, split))
-            item = item or bool(split[0]) or bool(_BULLET_RE.match(line.text))
+            item = item or bool(number and split[0]) or bool(_BULLET_RE.match(line.text))
         # A title set over several lines ("MASTER SUPPLY" / "AGREEMENT") is one heading.
         continues_heading = previous_heading and heading and not para and not line.heading and not split[0]
         starts = (
