@@ -717,3 +717,11 @@ def test_a_figure_in_brackets_is_no_list_item_and_a_lone_item_starts_a_clause(li
     assert texts == ["The Supplier is owed all fees accrued before the end of the term, whichever party ends it,",
                      "(b) Either Party may terminate this Agreement if the other Party commits a material breach of it "
                      "and, within thirty (30) days after written notice, has not cured the breach."]
+
+
+def test_the_supplier_changing_its_own_service_is_quoted_after_a_right_against_misuse(library):
+    text = ("We may modify or discontinue the Service, or any part of it, at any time and without notice.\n\n"
+            "We may suspend your account at once if you breach these Terms.")
+    finding = detect_text(text, library, YOU_WE)["suspension_termination"]
+    assert finding.status == "present"
+    assert finding.evidence[0].text.startswith("We may suspend your account"), finding.evidence[0].text
