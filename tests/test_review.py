@@ -15,13 +15,13 @@ from conftest import PROFILES, REPO, SHARED_CORPUS
 CONTRACTS = REPO / "contract_samples" / "contracts"
 SAMPLES = sorted(p for p in CONTRACTS.iterdir() if p.suffix in (".txt", ".docx", ".pdf"))
 # The sample labels were written independently of the rules; a few borderline calls may differ. Keep this small.
-MAX_SAMPLE_MISMATCHES = 25  # of 350 (document, safeguard) pairs; measured 19 when the three blind-labelled samples
+MAX_SAMPLE_MISMATCHES = 24  # of 350 (document, safeguard) pairs; measured 19 when the three blind-labelled samples
 # vms_cloud_terms, lpr_data_sharing_agreement and biometric_access_oem came (2026-12-03 17:55 UTC), 16 after the causes
 # they showed were fixed (14 in vendor_*); 17 once items of nested lists reach their top lead-in (vms_cloud_terms:
 # a ban on tracking people "on the basis of ... protected characteristic" reads as a partial human-rights term); 26 when
 # the blind-labelled social_media_monitoring_terms, lawful_intercept_equipment_sale and smart_city_sensor_platform came
 # (2026-12-03, nine new mismatches, causes listed in the vendors5 report); 25 after two of their causes were fixed
-# (a misuse@ mailbox is a channel; "unless it reasonably believes ..." empties a ban)
+# (a misuse@ mailbox is a channel; "unless it reasonably believes ..." empties a ban); 24: data exported "out of" a system
 
 
 def expected_for(path: Path) -> dict:
@@ -76,8 +76,8 @@ def test_sample_contracts_match_their_expected_reviews(sample_reviews):
     assert len(mismatches) <= MAX_SAMPLE_MISMATCHES, mismatches
     # Found vs missing is the coarse call users rely on: allow fewer errors there.
     found_errors = [m for m in mismatches if ("missing" in m.split("expected")[1])]
-    assert len(found_errors) <= 14  # measured 9 (five in vendor_*, one the human-rights reading named above); 15 with
-    # the three samples added 2026-12-03 (six found-vs-missing errors among their nine mismatches); 14 now
+    assert len(found_errors) <= 13  # measured 9 (five in vendor_*, one the human-rights reading named above); 15 with
+    # the three samples added 2026-12-03 (six found-vs-missing errors among their nine mismatches); 13 now
 
 
 def test_evidence_names_its_full_clause_number_in_every_format(sample_reviews):
