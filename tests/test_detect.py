@@ -165,6 +165,13 @@ def document(paragraphs: list[tuple[str, str]]) -> Document:
     return Document(path="test.txt", format="txt", text=text, sections=sections)
 
 
+def passages(library, text: str) -> tuple[Document, list, list[str]]:
+    """Return a one-paragraph document of `text`, its passages and their words."""
+    doc = document([("paragraph", text)])
+    units = get_detector(library).section_units(doc, 0, (0, 0))
+    return doc, units, [doc.text[u.start:u.end] for u in units]
+
+
 def test_parties_from_the_preamble(library):
     detector = get_detector(library)
     preamble = ('This Distribution Agreement is made between NORTHWIND VISION SYSTEMS, INC., a Delaware corporation '
@@ -217,10 +224,7 @@ LINE_LIST = ("Restrictions.  You shall not, directly or indirectly:\nDecompile o
 def test_a_list_written_one_item_per_line_inherits_its_lead_in(library):
     """Lines under "You shall not:" without markers are items of that lead-in, one passage each, up to the line
     after "; or" or the next clause."""
-    detector = get_detector(library)
-    doc = document([("paragraph", LINE_LIST)])
-    units = detector.section_units(doc, 0, (0, 0))
-    texts = [doc.text[u.start:u.end] for u in units]
+    doc, units, texts = passages(library, LINE_LIST)
     lead = texts.index("You shall not, directly or indirectly:")
     items = [t for u, t in zip(units, texts) if u.lead == lead]
     assert items == ["Decompile or modify the Product.", "Copy the Product except for backup purposes;",
@@ -297,9 +301,7 @@ def test_the_first_quote_is_the_operative_sentence_whole(library, safeguard, tex
 def test_an_item_cut_before_its_nested_list_is_quoted_to_the_end_of_that_list(library):
     nested = FIRST_QUOTE_TABLE[-1][1]
     detector = get_detector(library)
-    doc = document([("paragraph", nested)])
-    units = detector.section_units(doc, 0, (0, 0))
-    texts = [doc.text[u.start:u.end] for u in units]
+    doc, units, texts = passages(library, nested)
     cut = next(i for i, t in enumerate(texts) if t.endswith("in breach of"))  # the sentence is cut at "(i)"
     end = detector.item_end(doc.text, units, cut)
     assert doc.text[units[cut].start:end].endswith("in its published policies; or")
@@ -617,10 +619,7 @@ def test_numbered_items_run_into_one_line_are_passages_of_their_own(library):
     text = ("The Supplier may charge the Customer for the following costs:   1. Forms printed for the Customer's "
             "offices;   2. Telephone calls made for the Customer's business;   3. Travel by the Supplier's staff, "
             "subject to the Customer's prior written approval.")
-    detector = get_detector(library)
-    doc = document([("paragraph", text)])
-    units = detector.section_units(doc, 0, (0, 0))
-    texts = [doc.text[u.start:u.end] for u in units]
+    _, units, texts = passages(library, text)
     assert texts == ["The Supplier may charge the Customer for the following costs:",
                      "1. Forms printed for the Customer's offices;",
                      "2. Telephone calls made for the Customer's business;",
@@ -665,9 +664,7 @@ def test_a_sentence_runs_on_across_a_page_break_and_its_footer(library, tmp_path
 def test_a_capitals_heading_run_into_its_first_sub_clause_is_a_passage_apart(library):
     text = ("6.2 The Customer shall keep the Products insured. 7. BREACH / TERMINATION 7.1 Notice of Breach Each party "
             "shall promptly notify the other party of any breach of this Agreement.")
-    detector = get_detector(library)
-    doc = document([("paragraph", text)])
-    texts = [doc.text[u.start:u.end] for u in detector.section_units(doc, 0, (0, 0))]
+    _, _, texts = passages(library, text)
     assert texts == ["6.2 The Customer shall keep the Products insured.", "7. BREACH / TERMINATION",
                      "7.1 Notice of Breach Each party shall promptly notify the other party of any breach of this "
                      "Agreement."]
@@ -711,9 +708,7 @@ def test_a_figure_in_brackets_is_no_list_item_and_a_lone_item_starts_a_clause(li
     text = ("The Supplier is owed all fees accrued before the end of the term, whichever party ends it, (b) Either "
             "Party may terminate this Agreement if the other Party commits a material breach of it and, within thirty "
             "(30) days after written notice, has not cured the breach.")
-    detector = get_detector(library)
-    doc = document([("paragraph", text)])
-    texts = [doc.text[u.start:u.end] for u in detector.section_units(doc, 0, (0, 0))]
+    _, _, texts = passages(library, text)
     assert texts == ["The Supplier is owed all fees accrued before the end of the term, whichever party ends it,",
                      "(b) Either Party may terminate this Agreement if the other Party commits a material breach of it "
                      "and, within thirty (30) days after written notice, has not cured the breach."]

@@ -412,27 +412,31 @@ def test_text_wide_gaps_and_page_numbers_of_converted_pdfs():
     ]
 
 
-def test_a_wide_gap_inside_a_sentence_does_not_split_it():
-    # conversions also leave runs of spaces where a line broke mid-sentence, before a capitalised word
-    text = ("4. Interests.     No interest shall be paid on any contribution. No Joint      Venturer shall sell its "
-            "interest      without the consent of the other Venturers.     5. Term.     This Agreement ends in 2030.\n")
-    document = ingest_bytes(text.encode(), "cuad.txt")
-    check_offsets(document)
-    assert [" ".join(s.text.split()) for s in document.sections] == [
-        "4. Interests.", "No interest shall be paid on any contribution. No Joint Venturer shall sell its interest "
-        "without the consent of the other Venturers.", "5. Term.", "This Agreement ends in 2030."]
+# Converted texts (PDF to text, SEC filings): layout that must not split a sentence. (text, the sections' words)
+CONVERTED_SENTENCES = [
+    # runs of spaces where a line broke mid-sentence, before a capitalised word
+    ("4. Interests.     No interest shall be paid on any contribution. No Joint      Venturer shall sell its "
+     "interest      without the consent of the other Venturers.     5. Term.     This Agreement ends in 2030.\n",
+     ["4. Interests.", "No interest shall be paid on any contribution. No Joint Venturer shall sell its interest "
+      "without the consent of the other Venturers.", "5. Term.", "This Agreement ends in 2030."]),
+    # the "Source: COMPANY, FORM, DATE" footer of every page of a filing, often mid-sentence
+    ("7. Assignment.\n\n(a) No party may assign any of its rights or obligations\n\n"
+     "Source: ACME HOLDINGS INC, 8-K, 6/4/2008\n\n\n\nhereunder without the prior written consent of the other party.\n",
+     ["7. Assignment.", "(a) No party may assign any of its rights or obligations Source: ACME HOLDINGS INC, 8-K, "
+      "6/4/2008 hereunder without the prior written consent of the other party."]),
+    # a bracketed figure that starts a wrapped line restates the number before it
+    ("(b) Either party may end this Agreement if the other party has not cured a breach within thirty\n"
+     "(30) days after notice.\n(c) Either party may end this Agreement on insolvency.\n",
+     ["(b) Either party may end this Agreement if the other party has not cured a breach within thirty (30) days "
+      "after notice.", "(c) Either party may end this Agreement on insolvency."]),
+]
 
 
-def test_a_filing_footer_inside_a_sentence_is_page_furniture():
-    # contracts taken from SEC filings carry "Source: COMPANY, FORM, DATE" at every page break, often mid-sentence
-    text = ("7. Assignment.\n\n(a) No party may assign any of its rights or obligations\n\n"
-            "Source: ACME HOLDINGS INC, 8-K, 6/4/2008\n\n\n\nhereunder without the prior written consent of the "
-            "other party.\n")
-    document = ingest_bytes(text.encode(), "filing.txt")
+@pytest.mark.parametrize("text, sections", CONVERTED_SENTENCES)
+def test_layout_of_converted_text_does_not_split_a_sentence(text, sections):
+    document = ingest_bytes(text.encode(), "converted.txt")
     check_offsets(document)
-    assert [" ".join(s.text.split()) for s in document.sections] == [
-        "7. Assignment.", "(a) No party may assign any of its rights or obligations Source: ACME HOLDINGS INC, 8-K, "
-        "6/4/2008 hereunder without the prior written consent of the other party."]
+    assert [" ".join(s.text.split()) for s in document.sections] == sections
 
 
 def test_markdown_headings():
@@ -1336,12 +1340,3 @@ def test_sample_pdf_clauses_are_the_docx_clauses(path):
 
     assert clauses(ingest(path)) == clauses(ingest(path.with_suffix(".docx")))
 
-
-def test_a_bracketed_figure_that_starts_a_line_goes_on_with_its_sentence():
-    text = ("(b) Either party may end this Agreement if the other party has not cured a breach within thirty\n"
-            "(30) days after notice.\n(c) Either party may end this Agreement on insolvency.\n")
-    document = ingest_bytes(text.encode(), "wrapped.txt")
-    check_offsets(document)
-    assert [" ".join(s.text.split()) for s in document.sections] == [
-        "(b) Either party may end this Agreement if the other party has not cured a breach within thirty (30) days "
-        "after notice.", "(c) Either party may end this Agreement on insolvency."]
