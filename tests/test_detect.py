@@ -614,19 +614,6 @@ def test_nested_numbered_items_without_end_punctuation_take_the_prohibition_of_t
     assert "sensitive personal information" in findings["data_handling"].evidence[0].text
 
 
-def test_numbered_items_run_into_one_line_are_passages_of_their_own(library):
-    """ "... the following:   1. ...;   2. ..." (a PDF-to-text line): each item is a passage tied to the lead-in."""
-    text = ("The Supplier may charge the Customer for the following costs:   1. Forms printed for the Customer's "
-            "offices;   2. Telephone calls made for the Customer's business;   3. Travel by the Supplier's staff, "
-            "subject to the Customer's prior written approval.")
-    _, units, texts = passages(library, text)
-    assert texts == ["The Supplier may charge the Customer for the following costs:",
-                     "1. Forms printed for the Customer's offices;",
-                     "2. Telephone calls made for the Customer's business;",
-                     "3. Travel by the Supplier's staff, subject to the Customer's prior written approval."]
-    assert [u.lead for u in units] == [None, 0, 0, 0]
-
-
 def test_a_right_to_terminate_is_quoted_before_a_clause_that_only_names_termination(library):
     """Both are partial (no misuse ground); the order of `partial:` in safeguards.yaml ranks the right first."""
     text = ("8.1 Upon termination of this Agreement the Customer shall have no further right to the Marks, and the "
@@ -661,17 +648,6 @@ def test_a_sentence_runs_on_across_a_page_break_and_its_footer(library, tmp_path
     assert finding.evidence[0].text.endswith("unless the Supplier consents in writing."), finding.evidence[0].text
 
 
-def test_a_capitals_heading_run_into_its_first_sub_clause_is_a_passage_apart(library):
-    text = ("6.2 The Customer shall keep the Products insured. 7. BREACH / TERMINATION 7.1 Notice of Breach Each party "
-            "shall promptly notify the other party of any breach of this Agreement.")
-    _, _, texts = passages(library, text)
-    assert texts == ["6.2 The Customer shall keep the Products insured.", "7. BREACH / TERMINATION",
-                     "7.1 Notice of Breach Each party shall promptly notify the other party of any breach of this "
-                     "Agreement."]
-    # the heading's "TERMINATION" no longer makes the notice one about termination
-    assert detect_text(text, library, SUPPLY)["misuse_reporting"].status == "present"
-
-
 def test_second_level_o_bullets_belong_to_their_bullet_and_the_next_bullet_to_the_first_lead_in(library, tmp_path):
     path = tmp_path / "terms.txt"
     path.write_text('Camera Service Agreement\n\nThis Agreement is between Lenscape Ltd ("Lenscape") and the customer '
@@ -704,19 +680,45 @@ def test_a_forbidding_heading_governs_the_list_its_next_paragraph_opens(library)
     assert "track the location of a person" in findings["end_use"].evidence[0].text
 
 
-def test_a_figure_in_brackets_is_no_list_item_and_a_lone_item_starts_a_clause(library):
-    text = ("The Supplier is owed all fees accrued before the end of the term, whichever party ends it, (b) Either "
-            "Party may terminate this Agreement if the other Party commits a material breach of it and, within thirty "
-            "(30) days after written notice, has not cured the breach.")
-    _, _, texts = passages(library, text)
-    assert texts == ["The Supplier is owed all fees accrued before the end of the term, whichever party ends it,",
-                     "(b) Either Party may terminate this Agreement if the other Party commits a material breach of it "
-                     "and, within thirty (30) days after written notice, has not cured the breach."]
-
-
 def test_the_supplier_changing_its_own_service_is_quoted_after_a_right_against_misuse(library):
     text = ("We may modify or discontinue the Service, or any part of it, at any time and without notice.\n\n"
             "We may suspend your account at once if you breach these Terms.")
     finding = detect_text(text, library, YOU_WE)["suspension_termination"]
     assert finding.status == "present"
     assert finding.evidence[0].text.startswith("We may suspend your account"), finding.evidence[0].text
+
+
+# How one paragraph is cut into passages (text, the passages' words, the lead-in of each)
+PASSAGE_TABLE = [
+    # numbered items run into one PDF-to-text line after ":" are passages tied to the lead-in
+    ("The Supplier may charge the Customer for the following costs:   1. Forms printed for the Customer's offices;   "
+     "2. Telephone calls made for the Customer's business;   3. Travel by the Supplier's staff, subject to the "
+     "Customer's prior written approval.",
+     ["The Supplier may charge the Customer for the following costs:", "1. Forms printed for the Customer's offices;",
+      "2. Telephone calls made for the Customer's business;",
+      "3. Travel by the Supplier's staff, subject to the Customer's prior written approval."], [None, 0, 0, 0]),
+    # a heading in capitals run into its first sub-clause is a passage apart (its "TERMINATION" is not the notice's)
+    ("6.2 The Customer shall keep the Products insured. 7. BREACH / TERMINATION 7.1 Notice of Breach Each party shall "
+     "promptly notify the other party of any breach of this Agreement.",
+     ["6.2 The Customer shall keep the Products insured.", "7. BREACH / TERMINATION",
+      "7.1 Notice of Breach Each party shall promptly notify the other party of any breach of this Agreement."],
+     [None, None, None]),
+    # the "(30)" of "thirty (30) days" is no item; one marker before a capital starts a clause
+    ("The Supplier is owed all fees accrued before the end of the term, whichever party ends it, (b) Either Party may "
+     "terminate this Agreement if the other Party commits a material breach of it and, within thirty (30) days after "
+     "written notice, has not cured the breach.",
+     ["The Supplier is owed all fees accrued before the end of the term, whichever party ends it,",
+      "(b) Either Party may terminate this Agreement if the other Party commits a material breach of it and, within "
+      "thirty (30) days after written notice, has not cured the breach."], [None, 0]),
+]
+
+
+@pytest.mark.parametrize("text, texts, leads", PASSAGE_TABLE)
+def test_a_paragraph_is_cut_into_passages(library, text, texts, leads):
+    _, units, found = passages(library, text)
+    assert found == texts
+    assert [u.lead for u in units] == leads
+
+
+def test_a_notice_under_a_capitals_heading_is_read_without_the_heading(library):
+    assert detect_text(PASSAGE_TABLE[1][0], library, SUPPLY)["misuse_reporting"].status == "present"
