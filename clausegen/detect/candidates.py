@@ -7,9 +7,10 @@ import re
 from clausegen.model import Document
 from clausegen.detect import common
 from clausegen.detect.common import (AND_OR_END_RE, Analysis, BACK_REFERENCE_RE, BOUNDARY_RE, CONTINUATION_RE,
-                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_HEADING_RE, INLINE_ITEM_RE, INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE,
-                                     LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE, MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE,
-                                     NUMBERED_RE, OPEN_LEAD_RE, PROHIBITION_HEADING_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
+                                     CUE_PRIORITY, DEFINITION_RE, FIRST_WORD_RE, INLINE_HEADING_RE, INLINE_ITEM_RE,
+                                     INLINE_NUMBER_RE, ITEM_LIMIT, ITEM_RE, LEAD_END_RE, LIST_LEAD_RE, LIST_LINE_RE,
+                                     MAX_UNIT_CHARS, Mention, NEW_CLAUSE_RE, NUMBERED_RE, OPEN_LEAD_RE,
+                                     PROHIBITION_HEADING_RE, RECITAL_END_RE, RECITAL_START_RE, SHORT_NUMBER_RE,
                                      SPACES_RE, Unit, WORD_BEFORE_RE, is_sibling)
 from clausegen.detect.matching import Bag, Columns, Sketch, chain_holds, covers
 from clausegen.ingest.structure import NUMBER_WORD_END_RE

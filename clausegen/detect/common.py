@@ -58,7 +58,8 @@ NO_CURE_RE = re.compile(r"\b(?:no|without)\s+(?:(?:any|further|prior|notice|or|a
 SPACES_RE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # bytes that are not [a-z0-9] become spaces: see runs_text
 RUN_TABLE = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
-ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|o\s+(?=[A-Za-z])|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")
+ITEM_RE = re.compile(r"^\s*(?:[-*•●▪◦–]\s+|o\s+(?=[A-Za-z])|\(\s*(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\s*\)\s*"
+                     r"|(?:[a-zA-Z]|[ivx]{1,5})\)\s+)")  # "o ": Word's second-level bullet
 NUMBERED_RE = re.compile(r"^\s*(?:\d{1,2}\.\s+)")
 # "(" after a space or ; : , -- written with the "(" first, which the regex engine scans for quickly (_items never
 # uses a marker at the very start of the text, the one place a "(" may follow nothing)
@@ -72,10 +73,12 @@ BOUNDARY_RE = re.compile(
     r"(?=[\"'“‘(\[]?(?:[A-Z0-9(]|[a-z][A-Z]))"  # sentence end
     r"|(?<=\n)[ \t]*\n\s*+(?![a-z]|Source: [^\n]{1,120}, \d{1,2}/\d{1,2}/\d{4}\s*\n\s*[a-z])"  # a blank line, unless a
     # sentence goes on after it, or after the page footer of a filing: a page break
-    r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|o[ \t]+[A-Za-z]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"  # a line break before a list item or heading
+    # a line break before a list item or heading
+    r"|(?<=\n)(?=[ \t]*(?:[-*•●▪◦–][ \t]|o[ \t]+[A-Za-z]|\(?[a-zA-Z0-9ivx]{1,4}[.)][ \t]|#)))"
 )
 # a paragraph or heading without a colon that still opens a list: "You agree that you will not", "Do not", "Don't"
-OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to|that)\s*$", re.IGNORECASE)
+OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+to|undertakes?\s+to|that)\s*$",
+                          re.IGNORECASE)
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
 DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
@@ -96,7 +99,8 @@ ITEM_LIMIT = 20  # unmarked lines after a lead-in that can be its items
 # "You must follow those rules": the sentence points back to the one before it, which names the rules
 BACK_REFERENCE_RE = re.compile(r"\b(?:those|such|these|said|the\s+same)\s+(?:rules|laws|regulations|restrictions|"
                                r"requirements|controls|sanctions|policies|obligations)\b", re.IGNORECASE)
-PROHIBITION_HEADING_RE = re.compile(r"[\W\d]*(?:do\s+not|don[’']t|never)\s+[A-Za-z]", re.IGNORECASE)  # "Do Not Compromise ..."
+# a heading that forbids: "Do Not Compromise Privacy"
+PROHIBITION_HEADING_RE = re.compile(r"[\W\d]*(?:do\s+not|don[’']t|never)\s+[A-Za-z]", re.IGNORECASE)
 CONTINUATION_RE = re.compile(r"\W*(?:these|this|such|they|which|the following|including|include)\b", re.IGNORECASE)
 WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 FIRST_WORD_RE = re.compile(r"(?:[^\w]|\d|_|\b[a-zA-Z]{1,3}[.)]|\b[ivxlc]{1,6}[.)])*([A-Za-z][A-Za-z’']*)")
@@ -251,7 +255,8 @@ def is_sibling(lead: Section, section: Section, first_item: Section | None = Non
     if previous is not None and previous.number and section.number and follows(previous.number, section.number):
         return False
     lead_marker, marker = ITEM_RE.match(lead.text), ITEM_RE.match(section.text)
-    if lead_marker and marker and not lead.number and not deeper and lead_marker.group().strip() == marker.group().strip():
+    if lead_marker and marker and not lead.number and not deeper \
+            and lead_marker.group().strip() == marker.group().strip():
         return True  # "• use the Services to:", "  o track people", "• resell the Services": the next "•"
     if first_item is not None and lead.number and section.number and follows(lead.number, section.number) and \
             not follows(lead.number, first_item.number):

@@ -20,7 +20,8 @@ _NUMBER_RE = re.compile(
     r"(?=[\s\u00a0]|$)"
 )
 _BULLETS = "•●▪■◦‣∙·-–*+\uf0b7"  # \uf0b7: the Symbol-font bullet Word uses
-_BULLET_RE = re.compile(f"(?:[{re.escape(_BULLETS)}]|o(?=[ \t\u00a0]+[A-Za-z]))[ \t\u00a0]")  # "o": Word's second-level bullet
+# "o": Word's second-level bullet, as it comes out in text
+_BULLET_RE = re.compile(f"(?:[{re.escape(_BULLETS)}]|o(?=[ \t\u00a0]+[A-Za-z]))[ \t\u00a0]")
 _MARKUP_RE = re.compile(r"(?:#{1,6}[ \t]+|>[ \t]*|[-*+][ \t]+)?(?:\*\*|__|\*|_)?")
 _MARKUP_FIRST = frozenset("#>-*+_")
 _DIGIT_RE = re.compile(r"\d")
@@ -291,7 +292,8 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
         # items of a list written one per line without end punctuation ("1. Violence or terrorism" / "2. Fraud"):
         # a marked line under a marked line starts the next item, not the rest of a sentence, unless the line above
         # ran to the right margin ("5.2 ... within ninety" / "(90) days after ...")
-        next_item = bool(number or bullet) and bool(previous_number or previous_bullet) and not (i and lines[i - 1].wraps)
+        next_item = bool(number or bullet) and bool(previous_number or previous_bullet) \
+            and not (i and lines[i - 1].wraps)
         at_boundary = para or previous_ends or previous_heading or next_item
         heading, item = line.heading, line.item or line.table
         split = ("", "")
