@@ -203,15 +203,15 @@ def test_dev_set_scores_and_baseline(dev_scores):
         assert reviewer["safeguards"][sid]["found"]["f1"] >= baseline["safeguards"][sid]["found"]["f1"], sid
 
 
-# bench/blind_labels.jsonl: 59 corpus documents outside the dev set, labelled blind in session 8 (quotes kept as
-# spans of the corpus text). Measured 0.812 / 0.718 / 0.751 on 2026-12-03 (docs/accuracy.md); floors a little lower.
-BLIND_FLOORS = {"found_macro_f1": 0.80, "present_macro_f1": 0.70, "three_class_accuracy": 0.74}
+# bench/blind_labels.jsonl: 71 corpus documents outside the dev set, labelled blind in session 8 (quotes kept as
+# spans of the corpus text). Measured 0.808 / 0.706 / 0.758 on 2026-12-03 (docs/accuracy.md); floors a little lower.
+BLIND_FLOORS = {"found_macro_f1": 0.79, "present_macro_f1": 0.69, "three_class_accuracy": 0.745}
 
 
 def test_blind_labelled_set_scores_above_the_keyword_baseline(library, dev_labels, bench_accuracy):
     labels = REPO / "bench" / "blind_labels.jsonl"
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 59 and all(set(row["labels"]) == set(SAFEGUARD_IDS) for row in rows)
+    assert len(rows) == 71 and all(set(row["labels"]) == set(SAFEGUARD_IDS) for row in rows)
     for row in rows:  # every span is words of the text the labeller read
         text = (SHARED_CORPUS / row["read"]).read_text(encoding="utf-8", errors="replace")
         for label in row["labels"].values():
