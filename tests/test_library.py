@@ -229,9 +229,9 @@ def test_a_key_given_twice_is_reported_not_silently_replaced(library_copy):
 def test_a_ground_must_be_one_of_the_downgrades(library_copy):
     path = library_copy / "safeguards.yaml"
     text = path.read_text(encoding="utf-8")
-    assert "      grounds: [payment, litigation, non_renewal]\n" in text
-    path.write_text(text.replace("      grounds: [payment, litigation, non_renewal]\n", "      grounds: [payment, lawsuit]\n"),
-                    encoding="utf-8")
+    line = "      grounds: [payment, litigation, non_renewal, mutual_at_will]\n"
+    assert line in text
+    path.write_text(text.replace(line, "      grounds: [payment, lawsuit]\n"), encoding="utf-8")
     assert "safeguards.yaml -> suspension_termination.detection.grounds[1]: 'lawsuit' is not a one-feature " \
            "combination of `downgrade`" in "\n".join(validate_library(library_copy))
 
