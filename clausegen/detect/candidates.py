@@ -217,9 +217,9 @@ class CandidateFinder:
         item = bool(ITEM_RE.match(text, start, min(end, start + 12)))
         if end - start < 200:
             return [Unit(start, end, pos, item=item)], None
+        # not the "(30)" of "thirty (30) days"
         found = [m for m in INLINE_ITEM_RE.finditer(text, start, end) if m.start() > start
-                 and not NUMBER_WORD_END_RE.search(text, max(start, m.start() - 16), m.start())] \
-            if text.count("(", start, end) >= 1 else []  # not the "(30)" of "thirty (30) days"
+                 and not NUMBER_WORD_END_RE.search(text, max(start, m.start() - 16), m.start())]
         markers = [m.start() for m in found]
         numbered = [m.start(1) for m in INLINE_NUMBER_RE.finditer(text, start, end)]
         if len(numbered) >= 2:

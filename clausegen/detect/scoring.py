@@ -130,9 +130,11 @@ class Judge:
         if cue is not None and subject is None:
             # an item with a verb of its own but no party ("(iii) neither the Content nor any use of it shall ...")
             # says what the party of its lead-in promises: "CONTENT PROVIDER warrants and represents that:"
-            subject = next((lead_subject for lead in chain[at + 1:]
-                            for lead_cue, lead_subject in [self._governing(lead, len(lead.tokens))]
-                            if lead_cue is not None), None)
+            for lead in chain[at + 1:]:
+                lead_cue, lead_subject = self._governing(lead, len(lead.tokens))
+                if lead_cue is not None:
+                    subject = lead_subject
+                    break
         imperative = next((ctx.imperative for ctx in chain if ctx.imperative), "")
         if cue is None and imperative:
             cue = (0, 0, imperative, "imperative")

@@ -285,7 +285,8 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
                 (not previous_ends and line.text[:1].islower())
                 or _hangs(line, lines[groups[-1][0]], lines[i - 1], groups[-1][2])):
             para = False
-        number = "" if line.table else _split_number(line.text)[0]
+        numbered = ("", "") if line.table else _split_number(line.text)
+        number = numbered[0]
         if number[:1] == "(" and i and NUMBER_WORD_END_RE.search(lines[i - 1].text):
             number = ""  # "... within thirty" / "(30) days": the figure of the words before it, not a clause number
         bullet = not line.table and bool(_BULLET_RE.match(line.text))
@@ -298,9 +299,9 @@ def _group_lines(lines: list[_Line]) -> list[tuple[int, int, str]]:
         heading, item = line.heading, line.item or line.table
         split = ("", "")
         if at_boundary and not heading and not line.table:
-            split = _split_number(line.text)
+            split = numbered
             heading = len(line.text) <= 120 and bool(_heading_text(line.text, split))
-            item = item or bool(number and split[0]) or bool(_BULLET_RE.match(line.text))
+            item = item or bool(number) or bullet
         # A title set over several lines ("MASTER SUPPLY" / "AGREEMENT") is one heading.
         continues_heading = previous_heading and heading and not para and not line.heading and not split[0]
         starts = (
