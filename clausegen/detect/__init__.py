@@ -8,11 +8,12 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
       modality: required       # required: the passage needs a binding cue | optional: statements of fact count
       patterns:                # spaCy Matcher token patterns, or a string: a fixed phrase on NORM
         - {label: export_law, id: export_laws, pattern: [{NORM: export}, {NORM: {IN: [law, regulation]}}]}
-      core: [comply+export_law]          # feature combinations (all in one passage) that give the core element
-      partial: [generic_law]             # combinations that show the topic without the core
+      core: [comply+export_law]          # feature combinations (all in one passage) that give the core element,
+                                         # strongest first: the order ranks the quotes
+      partial: [generic_law]             # combinations that show the topic without the core (order ranks too)
       elements: {no_prohibited_transfer: [export_verb+destination]}
       exclude: [personal_data]           # combinations that take a passage off this safeguard
-      downgrade: [cure_period]           # combinations that weaken a core passage to partial
+      downgrade: [cure_period]           # combinations that weaken a core passage to partial (order ranks)
       downgrade_nearby: [cure_period]    # those that also weaken it from the next sentence or the list items it
                                          # introduces (default: all of `downgrade`)
       grounds: [payment]                 # downgrade labels that weaken only as the sole ground: each `trigger`

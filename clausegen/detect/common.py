@@ -230,6 +230,7 @@ class Hit:
     note: str = ""
     governed: bool = False  # the feature follows its cue closely ("may audit", not "if such audit shows ..., pay")
     titled: bool = False  # the passage sits under a heading that names the safeguard's topic
+    downgrade: int = -1  # the position in `downgrade` of the combination that weakened it, which ranks its quote
 
 
 def rule_name(rules: Rules, hit: Hit) -> str:

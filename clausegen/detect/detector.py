@@ -158,9 +158,10 @@ class Detector(Builder, PartyFinder, CandidateFinder, Judge, StatusMaker):
                         hits[sid].append(hit)
         for sid, rules in self.rules.items():
             for hit in hits[sid]:
-                if hit.level == "present" and rules.downgrade_nearby and \
-                        self.weakened_nearby(rules, units[hit.unit], doc, spaced, lead_of):
-                    hit.level, hit.note = "partial", "downgraded"
+                if hit.level == "present" and rules.downgrade_nearby:
+                    weakened = self.weakened_nearby(rules, units[hit.unit], doc, spaced, lead_of)
+                    if weakened is not None:
+                        hit.level, hit.note, hit.downgrade = "partial", "downgraded", weakened
         model = scorer.active()
         if model is not None:  # the learned scorer vetoes a finding when it finds all its passages very unlikely
             for sid in hits:

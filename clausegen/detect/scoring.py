@@ -19,9 +19,11 @@ OPENING_WORDS = {"the", "a", "b", "c", "d", "e", "f", "g", "h", "i", "ii", "iii"
 class Judge:
     """Judge passages: features, the governing cue, the party bound, the level."""
 
-    def weakened_nearby(self, rules: Rules, unit: Unit, doc: Document, spaced: str, leads: dict[int, int]) -> bool:
-        """Return whether the sentence after a passage, or the list items it introduces, hold a downgrade
-        combination ("... may terminate if: (a) you breach ... and do not cure it within 30 days")."""
+    def weakened_nearby(self, rules: Rules, unit: Unit, doc: Document, spaced: str,
+                        leads: dict[int, int]) -> int | None:
+        """Return the position in `downgrade` of a downgrade combination held by the sentence after a passage, or
+        by the list items it introduces ("... may terminate if: (a) you breach ... and do not cure it within 30
+        days"), or None."""
         text, section = doc.text, doc.sections[unit.section_pos]
         stop = text.find(". ", unit.end, section.end)
         spans = [(unit.end, section.end if stop < 0 else stop + 1)]
@@ -35,8 +37,8 @@ class Judge:
             for combo in rules.downgrade_nearby:
                 bits = [self.bit.get((rules.sid, label)) for label in combo]
                 if all(b is not None and self.holds(sketch, b) for b in bits):
-                    return True
-        return False
+                    return rules.downgrade.index(combo) if combo in rules.downgrade else len(rules.downgrade)
+        return None
 
     def judge(self, rules: Rules, unit: Unit, i: int, a: Analysis, leads: list[Analysis] | None = None) -> Hit | None:
         """Return this passage's verdict for one safeguard, or None when it says nothing on it.
@@ -68,9 +70,11 @@ class Judge:
         # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one; a
         # ground such as non-payment only when it is the passage's only ground ("fails to pay", not "fails to pay or
         # breaches Section 3")
-        weakened = any(set(d) <= labels and not self._other_ground(rules, d, own, a) for d in rules.downgrade) \
-            and not NO_CURE_RE.search(a.tokens.text)
-        strong = [] if weakened else cores
+        weakened = next((k for k, d in enumerate(rules.downgrade)
+                         if set(d) <= labels and not self._other_ground(rules, d, own, a)), None)
+        if NO_CURE_RE.search(a.tokens.text):
+            weakened = None
+        strong = [] if weakened is not None else cores
         candidates = [(c, "present", False) for c in strong]
         candidates += [(c, "partial", True) for c in cores if c not in strong]
         candidates += [(c, "partial", False) for c in rules.partial if set(c) <= labels]
@@ -89,6 +93,8 @@ class Judge:
             if hit.level in ("other", "negated"):
                 first_other = first_other or hit
                 continue
+            if downgraded:
+                hit.downgrade = weakened
             if hit.level == "partial" and level == "present":
                 # a core combination weakened where it stands ("Please report ..."): another one may hold fully
                 # ("report any violation" is also a reporting channel, which binds no one)
