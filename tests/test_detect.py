@@ -335,6 +335,7 @@ def test_every_library_wording_is_recognised(library):
     ({"patterns": [{"label": "a", "id": "x", "pattern": "export"}], "core": ["binding"]}, "only cues"),
     ({"patterns": [{"label": "shall", "id": "x", "pattern": "export"}], "core": ["shall"], "direction": "up"},
      "direction"),
+    ({"patterns": [{"label": "a", "id": "x", "pattern": "export"}], "core": ["a"], "masks": {"a": ["b"]}}, "masks"),
     ({}, "no detection rules"),
 ])
 def test_validate_detection_names_the_problem(detection, problem):

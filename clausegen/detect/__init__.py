@@ -20,6 +20,8 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
                                          # feature within a few words of one ("breach of payment obligations")
       third_party: [downstream]          # features that must not be the contract's own parties ("its Customers")
       any_party: [channel]               # features that count whoever states them ("a way to report misuse")
+      masks: {aftermath: [end_noun]}     # features that do not count inside a match of another ("termination"
+                                         # in "upon termination" names no right to terminate)
       impersonal: [used_thing, use_verb] # a passage that names no bound party (passive voice) counts only when
                                          # its subject holds one: "The System shall not be used ...", not "The
                                          # defined terms shall only be used for ..."

@@ -83,6 +83,7 @@ class Builder:
                 third_party=set(detection.get("third_party") or []),
                 any_party=set(detection.get("any_party") or []),
                 impersonal=set(detection.get("impersonal") or []),
+                masks={k: set(v) for k, v in (detection.get("masks") or {}).items()},
                 description=safeguard.description,
             )
         self.anchor_words = frozenset(self.anchor_index)

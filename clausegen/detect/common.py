@@ -14,7 +14,8 @@ LOWER = NORM = 0  # replaced by spacy.attrs.LOWER and NORM when the detector is 
 
 LEXICON_FILE = "lexicon.yaml"
 DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "elements", "exclude", "downgrade",
-                  "downgrade_nearby", "grounds", "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal"}
+                  "downgrade_nearby", "grounds", "reference", "fuzzy_upgrade", "third_party", "any_party", "impersonal",
+                  "masks"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
 MODALITIES = ("required", "optional")
@@ -149,6 +150,7 @@ class Rules:
     third_party: set[str] = field(default_factory=set)
     any_party: set[str] = field(default_factory=set)
     impersonal: set[str] = field(default_factory=set)  # a passage that binds no named party needs one of these
+    masks: dict[str, set[str]] = field(default_factory=dict)  # label -> the labels it hides inside its own matches
     description: str = ""  # what the safeguard asks, in words (safeguards.yaml), for explanations
     sorted_references: list[str] = field(init=False)  # the references with their words sorted, for similarity
 

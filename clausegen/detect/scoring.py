@@ -213,18 +213,24 @@ class Judge:
 
     @staticmethod
     def _own_features(rules: Rules, a: Analysis) -> dict[str, list[tuple[int, int, str]]]:
-        """Return a passage's features for one safeguard, without third-party features that name a party."""
+        """Return a passage's features for one safeguard, without third-party features that name a party and
+        without features inside a match of a label that masks them ("termination" in "upon termination")."""
         feats = a.feats.get(rules.sid, {})
-        if not rules.third_party or not feats:
+        if not (rules.third_party or rules.masks) or not feats:
             return feats
         defined = [m for m in a.mentions if m.defined]
+        hidden: dict[str, list[tuple[int, int, str]]] = {}
+        for mask, labels in rules.masks.items():
+            for label in labels:
+                hidden.setdefault(label, []).extend(feats.get(mask, []))
         out = {}
         for label, found in feats.items():
             if label in rules.third_party:
                 found = [f for f in found if not any(m.start <= f[1] - 1 < m.end for m in defined)]
-                if not found:
-                    continue
-            out[label] = found
+            if label in hidden:
+                found = [f for f in found if not any(s <= f[0] and f[1] <= e for s, e, _ in hidden[label])]
+            if found:
+                out[label] = found
         return out
 
     @staticmethod

@@ -146,6 +146,10 @@ def validate_detection(sid: str, detection: Any) -> list[tuple[str, str]]:
         listed = detection.get(key, [])
         if not isinstance(listed, list) or any(label not in labels for label in listed):
             problems.append((key, "expected a list of feature labels defined in patterns"))
+    masks = detection.get("masks", {})
+    if not isinstance(masks, dict) or any(label not in labels or not isinstance(hidden, list)
+                                          or any(h not in labels for h in hidden) for label, hidden in masks.items()):
+        problems.append(("masks", "expected a mapping of feature label -> list of feature labels defined in patterns"))
     references = detection.get("reference", [])
     if not isinstance(references, list) or not all(isinstance(r, str) and r.strip() for r in references):
         problems.append(("reference", "expected a list of non-empty strings"))
