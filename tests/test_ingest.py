@@ -429,6 +429,11 @@ CONVERTED_SENTENCES = [
      "(30) days after notice.\n(c) Either party may end this Agreement on insolvency.\n",
      ["(b) Either party may end this Agreement if the other party has not cured a breach within thirty (30) days "
       "after notice.", "(c) Either party may end this Agreement on insolvency."]),
+    # a gap after "and" before a lower-case word: the sentence goes on ("... practice and     such practice ...")
+    ("(b) Termination. Either party may end this Agreement at once: (i) if the other party breaks the law and     "
+     "such breach goes on for thirty days after notice.\n",
+     ["(b) Termination. Either party may end this Agreement at once: (i) if the other party breaks the law and such "
+      "breach goes on for thirty days after notice."]),
 ]
 
 

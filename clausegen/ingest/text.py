@@ -116,9 +116,10 @@ def _text_lines(text: str, fmt: str, markup: dict[int, str] | None = None) -> li
             if fmt == "txt" and piece.startswith("Source: ") and _FILING_FOOTER_RE.fullmatch(piece):
                 continue  # the footer of every page of a contract taken from an SEC filing, inside its sentences
             # a gap is where the conversion put a paragraph break, or a line break inside a sentence ("No Joint
-            # Venturer shall"): after words that do not end a sentence, only a clause number or bullet starts one
-            gap_break = n > 0 and (not lines or _ends_sentence(lines[-1].text) or bool(_split_number(piece)[0])
-                                   or bool(_BULLET_RE.match(piece)))
+            # Venturer shall"): after words that do not end a sentence, only a clause number or bullet starts one;
+            # "... practice and" before a lower-case word goes on ("and such practice continues uncured ...")
+            gap_break = n > 0 and (not lines or _ends_sentence(lines[-1].text, list_entry=not piece[0].islower())
+                                   or bool(_split_number(piece)[0]) or bool(_BULLET_RE.match(piece)))
             kind = markup.get(start)
             lines.append(
                 _Line(
