@@ -113,26 +113,27 @@ class Judge:
         at = 0 if feature in own else next(k for k, ctx in enumerate(chain)
                                           if feature in self._own_features(rules, ctx))
         fallback = None
-        for start, _end, _rid in self._own_features(rules, chain[at])[feature][:4]:
-            hit = self._judge_at(rules, i, a, chain, at, start, feature, combo, level, downgraded, rule_ids,
+        for start, end, _rid in self._own_features(rules, chain[at])[feature][:4]:
+            hit = self._judge_at(rules, i, a, chain, at, (start, end), feature, combo, level, downgraded, rule_ids,
                                  elements)
             if hit is not None and hit.level not in ("other", "negated"):
                 return hit
             fallback = fallback or hit
         return fallback
 
-    def _judge_at(self, rules: Rules, i: int, a: Analysis, chain: list[Analysis], at: int, anchor: int,
+    def _judge_at(self, rules: Rules, i: int, a: Analysis, chain: list[Analysis], at: int, span: tuple[int, int],
                   feature: str, combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
                   elements: set[str]) -> Hit | None:
-        """Return the verdict of one combination with its leading feature at token `anchor` of chain[at]."""
+        """Return the verdict of one combination with its leading feature at tokens `span` of chain[at]."""
         context = chain[at]
+        anchor, own_end = span
         cue, subject = self._governing(context, anchor)
         for lead in chain[at + 1:]:  # no cue here: the sentence that introduces the list governs
             if cue is not None:
                 break
             cue, subject = self._governing(lead, len(lead.tokens))
             if cue is not None:
-                context, anchor = lead, len(lead.tokens)
+                context, anchor, own_end = lead, len(lead.tokens), len(lead.tokens)
         if cue is not None and subject is None:
             # an item with a verb of its own but no party ("(iii) neither the Content nor any use of it shall ...")
             # says what the party of its lead-in promises: "CONTENT PROVIDER warrants and represents that:"
@@ -162,7 +163,8 @@ class Judge:
         # a weak cue near the feature, or an emptying one anywhere in the passage, weakens the duty
         low = min(anchor, cue[0]) - WEAK_WINDOW if cue else anchor - WEAK_WINDOW
         high = max(anchor, cue[1] + WEAK_WINDOW // 2) if cue else anchor
-        near = [c for c in context.cues if c[2] == "weak" and low <= c[0] <= high]
+        # not a cue inside the feature's own words ("a certificate certifying that it has complied")
+        near = [c for c in context.cues if c[2] == "weak" and low <= c[0] <= high and not anchor < c[0] < own_end]
         empties = [c for c in a.cues if c[2] == "empty" and self._subject_at(a, c[0]) != "supplier"]
         if empties:
             modality, cue_id = "empty", empties[0][3]
