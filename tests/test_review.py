@@ -203,23 +203,30 @@ def test_dev_set_scores_and_baseline(dev_scores):
         assert reviewer["safeguards"][sid]["found"]["f1"] >= baseline["safeguards"][sid]["found"]["f1"], sid
 
 
-# bench/blind_labels.jsonl: 71 corpus documents outside the dev set, labelled blind in session 8 (quotes kept as
-# spans of the corpus text). Measured 0.810 / 0.707 / 0.761 on 2026-12-03 (docs/accuracy.md); floors a little lower.
-BLIND_FLOORS = {"found_macro_f1": 0.79, "present_macro_f1": 0.69, "three_class_accuracy": 0.745}
+# Blind-labelled corpus documents outside the dev set (quotes kept as spans of the corpus text; docs/accuracy.md).
+# blind_labels.jsonl: 71 labelled in session 8 and 24 in session 9, compared with the reviewer to find causes;
+# measured 0.803 / 0.698 / 0.766. untouched_labels.jsonl: 24 labelled in session 9 and never compared with the
+# reviewer, only scored; measured 0.682 / 0.514 / 0.717. The floors sit a little lower.
+BLIND_SETS = [
+    ("blind_labels.jsonl", 95, {"found_macro_f1": 0.785, "present_macro_f1": 0.68, "three_class_accuracy": 0.75}),
+    ("untouched_labels.jsonl", 24, {"found_macro_f1": 0.66, "present_macro_f1": 0.49, "three_class_accuracy": 0.70}),
+]
 
 
-def test_blind_labelled_set_scores_above_the_keyword_baseline(library, dev_labels, bench_accuracy):
-    labels = REPO / "bench" / "blind_labels.jsonl"
+@pytest.mark.parametrize("name, count, floors", BLIND_SETS)
+def test_blind_labelled_set_scores_above_the_keyword_baseline(library, dev_labels, bench_accuracy, name, count,
+                                                              floors):
+    labels = REPO / "bench" / name
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 71 and all(set(row["labels"]) == set(SAFEGUARD_IDS) for row in rows)
+    assert len(rows) == count and all(set(row["labels"]) == set(SAFEGUARD_IDS) for row in rows)
     for row in rows:  # every span is words of the text the labeller read
         text = (SHARED_CORPUS / row["read"]).read_text(encoding="utf-8", errors="replace")
         for label in row["labels"].values():
             assert all(0 <= a < b <= len(text) and text[a:b].strip() for a, b in label["evidence"]), row["doc"]
     scores = bench_accuracy.evaluate(labels, SHARED_CORPUS, library)
-    for name, floor in BLIND_FLOORS.items():
-        assert scores["reviewer"][name] >= floor, (name, scores["reviewer"][name])
-        assert scores["reviewer"][name] > scores["baseline"][name], name
+    for metric, floor in floors.items():
+        assert scores["reviewer"][metric] >= floor, (metric, scores["reviewer"][metric])
+        assert scores["reviewer"][metric] > scores["baseline"][metric], metric
 
 
 def test_dev_set_evidence_offsets(library, dev_labels):
