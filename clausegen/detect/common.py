@@ -82,7 +82,10 @@ OPEN_LEAD_RE = re.compile(r"\b(?:not|never|don[’']t|shall|must|will|agrees?\s+
                           re.IGNORECASE)
 LEAD_END_RE = re.compile(r"(?:[:;,—-]|\b(?:to|not|shall|will|must|may|that|following|agrees?|undertakes?|"
                          r"warrants?|and|or))\s*$", re.IGNORECASE)
-DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
+DEFINITION_RE = re.compile(r"[\W\d]*(?:\(?[a-z]{1,3}\)\s*)?"
+                           r"(?i:(?:for\s+(?:the\s+)?purposes?\s+of\s+this\s+\w+|as\s+used\s+(?:herein|in\s+this\s+\w+))"
+                           r"\s*,?\s*)?"  # "For purposes of this Agreement, "Confidential Information" shall mean"
+                           r"[\"“”*]+[^\"“”]{1,60}[\"“”*]+\s*(?:\([^)]{0,40}\)\s*)?"
                            r"(?:shall\s+mean|means|has\s+the\s+meaning|refers\s+to|shall\s+have\s+the\s+meaning)\b")
 # a line that ends with ":" opens a list written one item per line; in such a list, a line that ends with ";" (or
 # "; or", "; and") ends its item when the next line starts a new one with a capitalised word (not a marker such as
