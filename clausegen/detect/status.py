@@ -50,12 +50,11 @@ class StatusMaker:
                 hit.fuzzy = self.similarity(rules, doc.text[units[hit.unit].start:units[hit.unit].end])
         # the passage that decided comes first: a core combination (among weakened ones, the weakening listed
         # first in `downgrade`: a breach ground with a cure period before non-payment), binding a named party (or
-        # "neither party", or under a heading that names the topic: "may not be assigned by any party"),
+        # "neither party"; a passage under its topic's heading may be passive: "may not be assigned by any party"),
         # quoted whole (not an item cut off from the lead-in that binds, not cut mid-phrase), the strongest
-        # combination (the order of `core`), under a heading that names the topic
-        # ("Assignment"), its feature governed by its cue ("may audit", not "if such audit shows ..., pay"),
-        # closest to the library's own wording (unrounded: rounded to tens, most passages tied), covering the most
-        # elements
+        # combination (the order of `core`), under a heading that names the topic ("Assignment"), its feature
+        # governed by its cue ("may audit", not "if such audit shows ..., pay"), closest to the library's own
+        # wording (unrounded: rounded to tens, most passages tied), covering the most elements
         ends = {h.unit: self.item_end(doc.text, units, h.unit) for h in best}  # where each quote ends
         best.sort(key=lambda h: (h.combo not in rules.core, h.downgrade,
                                  rules.partial.index(h.combo) if h.combo in rules.partial else -1,
