@@ -444,12 +444,22 @@ def test_layout_of_converted_text_does_not_split_a_sentence(text, sections):
     assert [" ".join(s.text.split()) for s in document.sections] == sections
 
 
+MARKDOWN_TERMS = ("# Reseller Terms\n\nIntro text.\n\n## 4. Export control obligations\n\n"
+                  "- Screen every customer.\n- Keep records.\n")
+
+
+@pytest.mark.parametrize("name", ["terms.md", "terms.txt"])
+def test_markdown_headings_in_md_and_in_txt_written_in_markdown(name):
+    # a .txt file with three or more Markdown headings (terms saved from the web) is laid out as Markdown
+    document = ingest_bytes((MARKDOWN_TERMS + "\n## 5. Audit rights\n\nThe Reseller shall keep books.\n").encode(), name)
+    check_offsets(document)
+    marked = [s for s in document.sections if s.text.startswith("#")]
+    assert len(marked) == 3 and all(s.kind == "heading" for s in marked)
+    assert [s.heading for s in document.sections if s.text.startswith("The Reseller")] == ["Audit rights"]
+
+
 def test_markdown_headings():
-    text = (
-        "# Reseller Terms\n\nIntro text.\n\n## 4. Export control obligations\n\n"
-        "- Screen every customer.\n- Keep records.\n"
-    )
-    document = ingest_bytes(text.encode(), "terms.md")
+    document = ingest_bytes(MARKDOWN_TERMS.encode(), "terms.md")
     check_offsets(document)
     assert document.format == "md"
     assert [(s.kind, s.number, s.heading, s.text) for s in document.sections] == [

@@ -84,6 +84,8 @@ _FILING_FOOTER_RE = re.compile(r"Source: [^\n]{1,120}, \d{1,2}/\d{1,2}/\d{4}")  
 _GAP_RE = re.compile(r"    +")
 _MD_HEADING_RE = re.compile(r"#{1,6}(?:[ \t]|$)")
 _MD_ITEM_RE = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]")
+_MD_HEADING_LINE_RE = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
+MD_SNIFF_CHARS, MD_SNIFF_HEADINGS = 50_000, 3  # Markdown headings at the start of a .txt file that make it Markdown
 
 
 def _text_lines(text: str, fmt: str, markup: dict[int, str] | None = None) -> list[_Line]:
@@ -148,6 +150,9 @@ def _sections_from_text(text: str, fmt: str, markup: dict[int, str] | None = Non
 
 
 def _ingest_text(data: bytes, name: str, fmt: str) -> tuple[str, list[Section]]:
-    """Return (text, sections) of a plain-text or Markdown file."""
+    """Return (text, sections) of a plain-text or Markdown file; a .txt file written in Markdown (published terms
+    saved from the web: "## 5. Termination") is laid out as Markdown."""
     text = _text_from_bytes(data, name)
+    if fmt == "txt" and len(_MD_HEADING_LINE_RE.findall(text, 0, MD_SNIFF_CHARS)) >= MD_SNIFF_HEADINGS:
+        fmt = "md"
     return text, _sections_from_text(text, fmt)
