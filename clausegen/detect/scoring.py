@@ -47,10 +47,11 @@ class Judge:
         judged at its own anchor (its first feature) with the cue that governs it there. A combination that names
         a cue ("modify+prohibit") needs that cue to be the governing one, not merely somewhere in the sentence."""
         leads = leads or []
-        own = self._own_features(rules, a)
+        chain_feats = [self._own_features(rules, ctx) for ctx in [a] + leads]  # once: masks make it cost
+        own = chain_feats[0]
         inherited: dict[str, list[tuple[int, int, str]]] = {}
-        for lead in leads:
-            for label, found in self._own_features(rules, lead).items():
+        for feats in chain_feats[1:]:
+            for label, found in feats.items():
                 inherited.setdefault(label, found)
         labels = set(own) | set(inherited) | {c[2] for c in a.cues}
         for lead in leads:
@@ -70,10 +71,10 @@ class Judge:
         # a downgrade combination in the passage ("cure period", "use only ... internal") weakens every core one; a
         # ground such as non-payment only when it is the passage's only ground ("fails to pay", not "fails to pay or
         # breaches Section 3")
-        weakened = next((k for k, d in enumerate(rules.downgrade)
-                         if set(d) <= labels and not self._other_ground(rules, d, own, a)), None)
-        if NO_CURE_RE.search(a.tokens.text):
-            weakened = None
+        weakened = None  # the position in `downgrade` of the combination that weakens it
+        if not NO_CURE_RE.search(a.tokens.text):
+            weakened = next((k for k, d in enumerate(rules.downgrade)
+                             if set(d) <= labels and not self._other_ground(rules, d, own, a)), None)
         strong = [] if weakened is not None else cores
         candidates = [(c, "present", False) for c in strong]
         candidates += [(c, "partial", True) for c in cores if c not in strong]
@@ -87,7 +88,7 @@ class Judge:
                                for _, _, rid in own.get(part, inherited.get(part, []))})
             if unit.kind == "heading" or (unit.kind == "recital" and rules.modality == "required"):
                 return Hit(i, unit.kind, combo, rule_ids, "", "", "", elements)
-            hit = self._judge_combo(rules, i, a, leads, own, combo, level, downgraded, rule_ids, elements)
+            hit = self._judge_combo(rules, i, a, leads, chain_feats, combo, level, downgraded, rule_ids, elements)
             if hit is None:
                 continue
             if hit.level in ("other", "negated"):
@@ -103,17 +104,17 @@ class Judge:
             return first_partial if first_partial and hit.level != "present" else hit
         return first_partial or first_other
 
-    def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis], own,
-                     combo: tuple[str, ...], level: str, downgraded: bool, rule_ids: list[str],
-                     elements: set[str]) -> Hit | None:
+    def _judge_combo(self, rules: Rules, i: int, a: Analysis, leads: list[Analysis],
+                     chain_feats: list[dict[str, list[tuple[int, int, str]]]], combo: tuple[str, ...], level: str,
+                     downgraded: bool, rule_ids: list[str], elements: set[str]) -> Hit | None:
         """Return the verdict of one combination, trying each place its leading feature occurs ("Supplier
-        shall not suspend ..., but may terminate ..."), or None when no cue or party fits."""
+        shall not suspend ..., but may terminate ..."), or None when no cue or party fits. `chain_feats` holds the
+        own features of the passage and of its lead-ins."""
         feature = next(part for part in combo if part not in RESERVED_LABELS)
         chain = [a] + leads
-        at = 0 if feature in own else next(k for k, ctx in enumerate(chain)
-                                          if feature in self._own_features(rules, ctx))
+        at = next(k for k, feats in enumerate(chain_feats) if feature in feats)
         fallback = None
-        for start, end, _rid in self._own_features(rules, chain[at])[feature][:4]:
+        for start, end, _rid in chain_feats[at][feature][:4]:
             hit = self._judge_at(rules, i, a, chain, at, (start, end), feature, combo, level, downgraded, rule_ids,
                                  elements)
             if hit is not None and hit.level not in ("other", "negated"):
