@@ -207,6 +207,24 @@ def test_recitals_are_not_obligations(library):
     assert "recital" in findings["end_use"].explanation
 
 
+@pytest.mark.parametrize("paragraphs", [
+    # one paragraph from the recitals into the agreement (a filing with its line breaks lost)
+    [("paragraph", 'This Agreement is between Acme Inc. (the "Supplier") and Buyer Ltd (the "Customer").'),
+     ("paragraph", "WHEREAS the Customer wishes to buy the System. NOW, THEREFORE, the parties agree as follows: 1. The "
+                   "Customer shall not assign this Agreement without the prior written consent of the Supplier.")],
+    # under a "WITNESSETH" heading, after "NOW, THEREFORE"
+    [("paragraph", 'This Agreement is between Acme Inc. (the "Supplier") and Buyer Ltd (the "Customer").'),
+     ("heading", "WITNESSETH"),
+     ("paragraph", "WHEREAS the Customer wishes to buy the System."),
+     ("paragraph", "NOW, THEREFORE, the parties agree as follows:"),
+     ("paragraph", "1. The Customer shall not assign this Agreement without the prior written consent of the Supplier.")],
+])
+def test_the_agreement_after_its_recitals_binds(library, paragraphs):
+    findings, _ = get_detector(library).detect(document(paragraphs))
+    assert findings["transfer_restriction"].status == "present"
+    assert "Customer shall not assign" in findings["transfer_restriction"].evidence[0].text
+
+
 def test_list_items_take_the_duty_of_their_lead_in(library):
     doc = document([("paragraph", "You may not use the Service to:"),
                     ("paragraph", "- stalk or harass any person;"),

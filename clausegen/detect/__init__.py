@@ -6,6 +6,7 @@ The rules live in clause_library/safeguards.yaml (`detection:` of each safeguard
     detection:
       direction: duty          # duty: must bind the recipient | right: the supplier's right against the recipient
       modality: required       # required: the passage needs a binding cue | optional: statements of fact count
+                               # | fact: they count even in recitals ("Licensor hosts the Platform")
       patterns:                # spaCy Matcher token patterns, or a string: a fixed phrase on NORM
         - {label: export_law, id: export_laws, pattern: [{NORM: export}, {NORM: {IN: [law, regulation]}}]}
       core: [comply+export_law]          # feature combinations (all in one passage) that give the core element,

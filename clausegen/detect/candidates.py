@@ -86,8 +86,9 @@ class CandidateFinder:
         if section.end <= section.start:
             return []
         kind = "heading" if section.kind == "heading" else "body"
-        if kind == "body" and (recitals[0] <= section.start < recitals[1]
-                               or section.heading.strip().lower() in self.recital_starters):
+        # under a "WITNESSETH" heading, but after "NOW, THEREFORE": the body of the agreement, not its recitals
+        if kind == "body" and section.heading.strip().lower() in self.recital_starters \
+                and not 0 < recitals[1] <= section.start:
             kind = "recital"
         if kind == "heading":
             return [Unit(section.start, section.end, pos, kind="heading")]
@@ -99,7 +100,9 @@ class CandidateFinder:
                 if unit.inline and lead is not None:
                     unit.lead = base + lead
                 first = FIRST_WORD_RE.match(text, unit.start, unit.start + 40)
-                if kind == "recital" or (first and first.group(1).lower() in self.recital_starters):
+                # by where the passage starts: one paragraph may run from the recitals into the agreement
+                if kind == "recital" or recitals[0] <= unit.start < recitals[1] or \
+                        (first and first.group(1).lower() in self.recital_starters):
                     unit.kind = "recital"
                 elif DEFINITION_RE.match(text, unit.start, unit.end):
                     unit.kind = "definition"

@@ -18,7 +18,7 @@ DETECTION_KEYS = {"direction", "modality", "patterns", "core", "partial", "eleme
                   "masks"}
 PATTERN_KEYS = {"label", "pattern", "id"}
 DIRECTIONS = ("duty", "right")
-MODALITIES = ("required", "optional")
+MODALITIES = ("required", "optional", "fact")
 CUE_LABELS = ("binding", "prohibit", "right", "weak", "empty", "carve", "require", "neutral", "rule")
 # labels the detector derives from party mentions, usable in combinations like the cue labels
 PARTY_LABELS = ("names_supplier", "by_supplier", "names_recipient")

@@ -86,7 +86,8 @@ class Judge:
         for combo, level, downgraded in candidates:
             rule_ids = sorted({rid for part in combo if part not in RESERVED_LABELS
                                for _, _, rid in own.get(part, inherited.get(part, []))})
-            if unit.kind == "heading" or (unit.kind == "recital" and rules.modality == "required"):
+            # a recital binds nobody and grants nothing; it may state a fact ("Licensor hosts the Platform")
+            if unit.kind == "heading" or (unit.kind == "recital" and rules.modality != "fact"):
                 return Hit(i, unit.kind, combo, rule_ids, "", "", "", elements)
             hit = self._judge_combo(rules, i, a, leads, chain_feats, combo, level, downgraded, rule_ids, elements)
             if hit is None:
@@ -396,7 +397,7 @@ class Judge:
             for mention in reversed(a.mentions):
                 if mention.end <= limit and not mention.possessive and not Judge._is_object(a, mention) \
                         and not Judge._is_modifier(a, mention):
-                    subject = mention.role
+                    subject = Judge._joined_role(a, mention)
                     break
             if subject is not None:
                 break
@@ -409,6 +410,18 @@ class Judge:
                     subject = mention.role
                     break
         return cue, subject
+
+    @staticmethod
+    def _joined_role(a: Analysis, mention: Mention) -> str:
+        """Return mutual when a subject is joined to the other side's name ("Neither Newegg nor Allied shall ...",
+        "Licensor and Licensee shall ..."), else the mention's role."""
+        k = mention.start - 1
+        if k < 1 or a.tokens[k].lower_ not in ("nor", "and", "or"):
+            return mention.role
+        other = next((m for m in a.mentions if m.end in (k, k - 1) and not m.possessive), None)
+        if other is None or Judge._is_object(a, other):  # "the rights of PrimeCall and DeltaThree shall ..."
+            return mention.role
+        return "mutual" if {mention.role, other.role} == {"supplier", "recipient"} else mention.role
 
     @staticmethod
     def _attribute(rules: Rules, role: str, modality: str, a: Analysis, cue, anchor: int) -> tuple[str, str]:
