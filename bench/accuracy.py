@@ -21,7 +21,7 @@ Evidence overlap: over the (document, safeguard) pairs that the label and the re
 whose first quote overlaps one of the labeller's quotes (8 words in a row in common, or one quote inside the other,
 compared case- and whitespace-insensitively).
 Labels may give evidence as quotes or as [start, end] spans of the text the labeller read (bench/blind_labels.jsonl:
-95 corpus documents outside the dev set, labelled blind in sessions 8 and 9; bench/untouched_labels.jsonl: 24 more,
+119 corpus documents outside the dev set, labelled blind in sessions 8 to 10; bench/untouched_labels.jsonl: 47 more,
 never compared with the reviewer; run them with --no-cuad).
 On CUAD (corpus/cuad/labels.jsonl, field `present`, all 510 contracts), it prints precision and recall of
 audit_rights found vs "Audit Rights" and of transfer_restriction found vs "Anti-Assignment".
